@@ -1,0 +1,221 @@
+"""The `autonn` command. Thin: parse, call the public API, print.
+
+An AutonnError becomes one line on stderr and exit code 2; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+DEFAULT_STORAGE = "sqlite:///autonn.db"  # same as autonn.store.DEFAULT_STORAGE; kept light here
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    _setup_logging(args.debug)
+    try:
+        return args.run(args) or 0
+    except KeyboardInterrupt:
+        print("autonn: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from autonn.errors import AutonnError
+
+        if args.debug or not isinstance(exc, AutonnError | ValueError):
+            raise
+        message = " ".join(str(exc).split())  # always one line
+        print(f"autonn: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autonn",
+        description="Search for small, accurate neural networks: Optuna chooses, Ray Tune runs, "
+        "every trial is stored in SQL.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and Ray's logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "search",
+        help="run a search and print its Pareto front",
+        description="Run a multi-objective search (accuracy vs deployed size) on Ray Tune.",
+    )
+    p.add_argument("space", help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn")
+    p.add_argument("--data", required=True, help="digits, breast_cancer, wine, a .npz or a .csv")
+    p.add_argument("--label", default="label", help="label column of a .csv (default: label)")
+    p.add_argument("--name", help="search name (default: DATA-SPACE-TIMESTAMP)")
+    p.add_argument("--trials", type=int, default=20, help="number of trials (default: 20)")
+    p.add_argument("--max-epochs", type=int, default=20, help="epoch budget per trial (default 20)")
+    p.add_argument("--sampler", choices=["tpe", "nsga2", "random"], default="tpe")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--objectives",
+        default="accuracy,size_bytes",
+        help="comma-separated: accuracy plus size_bytes and/or latency_ms",
+    )
+    p.add_argument(
+        "--no-early-stop", action="store_true", help="train every trial to the end (no ASHA)"
+    )
+    _storage_arg(p)
+    p.add_argument("--address", help="Ray cluster to join (e.g. auto); default: start a local Ray")
+    p.add_argument("--cpus-per-trial", type=float, default=1.0)
+    p.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractions share a GPU")
+    p.add_argument("--max-concurrent", type=int, help="trials at once (default: what fits)")
+    p.add_argument(
+        "--artifacts",
+        default="autonn_artifacts",
+        help="where trial files go; a shared folder or s3://... on clusters",
+    )
+    p.set_defaults(run=_search)
+
+    p = sub.add_parser("studies", help="list the searches in a database")
+    _storage_arg(p)
+    p.set_defaults(run=_studies)
+
+    p = sub.add_parser("show", help="print a search's Pareto front")
+    p.add_argument("name", help="search name (see `autonn studies`)")
+    _storage_arg(p)
+    p.add_argument("--json", action="store_true", help="print the front as a JSON list")
+    p.add_argument("--all", action="store_true", help="every trial, not only the front")
+    p.set_defaults(run=_show)
+    return parser
+
+
+def _storage_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage",
+        default=DEFAULT_STORAGE,
+        help=f"SQLAlchemy database URL (default: {DEFAULT_STORAGE})",
+    )
+
+
+def _setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("autonn")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    log.propagate = False
+
+
+def _search(args: argparse.Namespace) -> int:
+    import autonn
+
+    config = autonn.SearchConfig(
+        space=args.space,
+        data=args.data,
+        label=args.label,
+        name=args.name,
+        trials=args.trials,
+        max_epochs=args.max_epochs,
+        sampler=args.sampler,
+        seed=args.seed,
+        objectives=tuple(o.strip() for o in args.objectives.split(",") if o.strip()),
+        early_stop=not args.no_early_stop,
+    )
+    run = autonn.RunConfig(
+        storage=args.storage,
+        address=args.address,
+        cpus_per_trial=args.cpus_per_trial,
+        gpus_per_trial=args.gpus_per_trial,
+        max_concurrent=args.max_concurrent,
+        artifacts=args.artifacts,
+        debug=args.debug,
+    )
+    result = autonn.search(config, run)
+    print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
+    print(f"Pareto front ({len(result.pareto)} trials):")
+    print(_table(result.pareto, result.objectives))
+    print(f"\nnext: autonn show {result.name} --storage {args.storage}")
+    return 0
+
+
+def _studies(args: argparse.Namespace) -> int:
+    import autonn
+
+    searches = autonn.list_searches(args.storage)
+    if not searches:
+        print("no searches yet")
+        return 0
+    width = max(len(s.name) for s in searches)
+    for s in searches:
+        data = s.config.get("data", "?")
+        space = s.config.get("space", "?")
+        print(f"{s.name:<{width}}  {s.n_trials:>4} trials  {_counts(s.counts)}  {data} / {space}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    import autonn
+
+    result = autonn.load_search(args.name, args.storage)
+    trials = result.trials if args.all else result.pareto
+    if args.json:
+        print(json.dumps([t.to_json() for t in trials], indent=2, default=str))
+        return 0
+    print(f"search {result.name}: {_counts(result.info.counts)}")
+    print(f"{'trials' if args.all else 'Pareto front'} ({len(trials)}):")
+    print(_table(trials, result.objectives))
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    order = ["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"]
+    return ", ".join(f"{counts[s]} {s.lower()}" for s in order if counts.get(s)) or "no trials"
+
+
+def _table(trials, objectives: Sequence[str]) -> str:
+    if not trials:
+        return "  (none: no trial completed)"
+    rows = [["trial", "state", "accuracy", "test_acc", "size", "latency", "params"]]
+    for t in trials:
+        latency = t.values.get("latency_ms", t.attrs.get("latency_ms"))
+        rows.append(
+            [
+                str(t.number),
+                t.state,
+                _num(t.accuracy, "{:.4f}"),
+                _num(t.test_accuracy, "{:.4f}"),
+                _bytes(t.size_bytes),
+                _num(latency, "{:.3f}ms"),
+                " ".join(f"{k}={_short(v)}" for k, v in t.params.items()),
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
+        for r in rows
+    )
+
+
+def _num(value, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _bytes(value) -> str:
+    if value is None:
+        return "-"
+    value = float(value)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024 or unit == "MB":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{value:.1f}MB"
+
+
+def _short(v) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The Dataset a search trains on: standardised train/validation/test splits plus what is needed to
+preprocess raw inputs the same way later (export, predict)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Splits are float32 standardised inputs and int64 labels in 0..n_classes-1.
+
+    `mean` and `std` broadcast against one raw sample: per feature for vectors, per channel for
+    signals and images. They are fitted on the training split only.
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple[str, ...]
+    mean: np.ndarray
+    std: np.ndarray
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def standardize(self, x: np.ndarray) -> np.ndarray:
+        return ((np.asarray(x, dtype=np.float32) - self.mean) / self.std).astype(np.float32)
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "classes": list(self.classes),
+            "train": len(self.y_train),
+            "val": len(self.y_val),
+            "test": len(self.y_test),
+        }
+
+
+def fit_standardization(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean/std per feature (vectors) or per channel (C, ...): shapes broadcast to one sample."""
+    axes = (0,) if x.ndim == 2 else (0, *range(2, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)[0]
+    std = x.std(axis=axes, keepdims=True)[0]
+    std = np.where(std > 1e-8, std, 1.0)  # constant features would divide by zero
+    return mean.astype(np.float32), std.astype(np.float32)

@@ -1,0 +1,36 @@
+"""autonn's exceptions.
+
+    AutonnError                 root: anything autonn raises on purpose
+    ├── UsageError              bad input from the user (space, data, options, names); CLI exit 2
+    ├── StoreError              the database cannot be opened, or a search/trial is not in it
+    ├── MissingDependency       an optional package is not installed; says how to install it
+    └── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
+
+The CLI prints an AutonnError's message as one line and exits 2; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+
+class AutonnError(Exception):
+    """Root of every error autonn raises on purpose."""
+
+
+class UsageError(AutonnError, ValueError):
+    """The user asked for something that cannot work; the message says how to fix it."""
+
+
+class StoreError(AutonnError):
+    """The database cannot be opened, or does not hold what was asked for."""
+
+
+class MissingDependency(AutonnError, ImportError):
+    """An optional dependency is missing."""
+
+    def __init__(self, package: str, extra: str | None = None) -> None:
+        how = f"pip install 'autonn[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"{package} is not installed; install it with: {how}")
+
+
+class TrialFailed(AutonnError):
+    """One trial cannot go on; the search records it as FAIL with this reason and continues."""

@@ -1,0 +1,89 @@
+"""What to search (SearchConfig) apart from where and how to run it (RunConfig), as in Ray Tune."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from autonn.store import DEFAULT_STORAGE, OBJECTIVES
+
+SAMPLERS = ("tpe", "nsga2", "random")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchConfig:
+    """What to search.
+
+    space: built-in name ("mlp", "cnn"), "path/to/file.py:fn" or "package.module:fn".
+    data: built-in name ("digits", "breast_cancer", "wine"), a .npz or a .csv path.
+    objectives: "accuracy" plus one or both of "size_bytes", "latency_ms".
+    early_stop: stop weak trials with ASHA on validation accuracy; they are stored as PRUNED.
+    """
+
+    space: str
+    data: str
+    name: str | None = None
+    label: str = "label"
+    trials: int = 20
+    objectives: tuple[str, ...] = ("accuracy", "size_bytes")
+    sampler: str = "tpe"
+    seed: int = 0
+    max_epochs: int = 20
+    early_stop: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+        if self.trials < 1:
+            raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
+        if self.max_epochs < 1:
+            raise ValueError(f"`max_epochs >= 1` must hold, but got max_epochs={self.max_epochs}.")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"`sampler` must be one of {SAMPLERS}, but got {self.sampler!r}.")
+        unknown = [o for o in self.objectives if o not in OBJECTIVES]
+        if unknown or len(set(self.objectives)) != len(self.objectives):
+            raise ValueError(
+                f"`objectives` must be distinct names from {tuple(OBJECTIVES)}, but got "
+                f"{self.objectives}."
+            )
+        if "accuracy" not in self.objectives or len(self.objectives) < 2:
+            raise ValueError(
+                "`objectives` must hold 'accuracy' and at least one of 'size_bytes', "
+                f"'latency_ms', but got {self.objectives}."
+            )
+        if self.name is not None and not _NAME.match(self.name):
+            raise ValueError(
+                f"`name` must be 1-100 letters, digits, '_', '-' or '.', starting with a letter "
+                f"or digit, but got {self.name!r}."
+            )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Where and how to run.
+
+    storage: SQLAlchemy URL of the database (SQLite by default, PostgreSQL on clusters).
+    address: an existing Ray cluster ("auto", "ray://host:10001", ...); None starts a local Ray.
+    artifacts: where each trial's files go; on a multi-node cluster a path every node and the
+        exporting machine can reach (a shared filesystem, or a pyarrow URI such as s3://bucket/x).
+    max_concurrent: trials at once; None lets the free CPUs/GPUs decide.
+    """
+
+    storage: str = DEFAULT_STORAGE
+    address: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent: int | None = None
+    artifacts: str = "autonn_artifacts"
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cpus_per_trial <= 0:
+            raise ValueError(f"`cpus_per_trial > 0` must hold, but got {self.cpus_per_trial}.")
+        if self.gpus_per_trial < 0:
+            raise ValueError(f"`gpus_per_trial >= 0` must hold, but got {self.gpus_per_trial}.")
+        if self.max_concurrent is not None and self.max_concurrent < 1:
+            raise ValueError(f"`max_concurrent >= 1` must hold, but got {self.max_concurrent}.")

@@ -1,0 +1,7 @@
+"""The keys a trial's reports carry from worker to driver (kept in one place on both sides)."""
+
+TRIAL_KEY = "_autonn_trial"  # added to each trial's config: the Optuna trial number
+EPOCH = "epoch"  # per-epoch reports: epoch and validation accuracy, for the scheduler
+FINAL = "autonn_final"  # the last report of a fully trained, measured trial
+FAILED = "autonn_failed"  # the reason a trial failed (its worker caught the error)
+ATTRS = "autonn_attrs"  # JSON of the user attributes to store with the trial

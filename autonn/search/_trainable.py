@@ -1,0 +1,79 @@
+"""The worker side of a trial: rebuild its config from params, run it, report to the driver."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ray import tune
+
+from autonn.data import Dataset
+from autonn.errors import TrialFailed
+from autonn.search._protocol import ATTRS, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.space import load_space
+from autonn.store import trial_location, upload
+from autonn.trial import run_trial
+
+logger = logging.getLogger("autonn.search")
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """What every trial of one search shares (sent once to the workers, with the data)."""
+
+    search: str
+    space: str
+    seed: int
+    max_epochs: int
+    objectives: tuple[str, ...]
+    artifacts: str
+    threads: int
+    use_gpu: bool
+
+
+@functools.lru_cache(maxsize=4)
+def _space(spec: str):
+    return load_space(spec)  # once per worker process: actors are reused across trials
+
+
+def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None:
+    number = config[TRIAL_KEY]
+    params = {k: v for k, v in config.items() if k != TRIAL_KEY}
+    try:
+        tune.report(_run(number, params, data, plan))
+    except TrialFailed as exc:
+        tune.report({FAILED: str(exc)})  # the driver stores the reason; the search goes on
+    except Exception as exc:
+        logger.exception("trial %d failed", number)
+        tune.report({FAILED: f"{type(exc).__name__}: {exc}"})
+
+
+def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(plan.threads)
+    device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
+    config = _space(plan.space).rebuild(params)
+
+    def report(epoch: int, accuracy: float) -> None:
+        tune.report({EPOCH: epoch, "accuracy": accuracy})
+
+    location = trial_location(plan.artifacts, plan.search, number)
+    with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:
+        outcome = run_trial(
+            config,
+            data,
+            seed=plan.seed + number,
+            max_epochs=plan.max_epochs,
+            out_dir=Path(tmp),
+            device=device,
+            report=report,
+        )
+        upload(Path(tmp), location)
+    attrs = {**outcome.attrs, "artifacts": location, "device": device}
+    return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}

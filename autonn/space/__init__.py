@@ -1,0 +1,30 @@
+"""Search spaces: config dataclasses, model families, and loading a user's space function."""
+
+from autonn.space._configs import (
+    ACTIVATIONS,
+    CNN,
+    MLP,
+    OPTIMIZERS,
+    QUANTIZATIONS,
+    Compression,
+    ModelConfig,
+    Training,
+)
+from autonn.space._loader import BUILTIN_SPACES, SearchSpace, load_space
+from autonn.space._suggest import suggest_compression, suggest_training
+
+__all__ = [
+    "ACTIVATIONS",
+    "BUILTIN_SPACES",
+    "CNN",
+    "MLP",
+    "OPTIMIZERS",
+    "QUANTIZATIONS",
+    "Compression",
+    "ModelConfig",
+    "SearchSpace",
+    "Training",
+    "load_space",
+    "suggest_compression",
+    "suggest_training",
+]

@@ -1,0 +1,133 @@
+"""Typed, frozen configs that a search space returns: what to build, how to train, how to compress.
+
+A config is plain data (no torch import here), so a driver can validate a space cheaply and a stored
+trial's params rebuild the same config on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from torch import nn
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+ACTIVATIONS = ("relu", "gelu", "silu", "tanh")
+POOLS = ("max", "avg")
+QUANTIZATIONS = ("fp32", "fp16", "int8-dynamic", "int8-static")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}, but got {value!r}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Training:
+    """How one trial trains. `epochs=None` means: the search's epoch budget (`--max-epochs`)."""
+
+    lr: float = 1e-3
+    batch_size: int = 64
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    epochs: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"`lr > 0` must hold, but got lr={self.lr}.")
+        if self.batch_size < 1:
+            raise ValueError(f"`batch_size >= 1` must hold, but got batch_size={self.batch_size}.")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"`weight_decay >= 0` must hold, but got {self.weight_decay}.")
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.epochs is not None and self.epochs < 1:
+            raise ValueError(f"`epochs >= 1` must hold, but got epochs={self.epochs}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Compression:
+    """What happens to a trained model before it ships.
+
+    prune: fraction of channels/neurons removed from every prunable layer (structured), 0 to 0.9.
+    finetune_epochs: epochs of training after pruning, to recover accuracy.
+    quantize: the deployed number format (see QUANTIZATIONS).
+    """
+
+    prune: float = 0.0
+    finetune_epochs: int = 0
+    quantize: str = "fp32"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.prune <= 0.9:
+            raise ValueError(f"`0 <= prune <= 0.9` must hold, but got prune={self.prune}.")
+        if self.finetune_epochs < 0:
+            raise ValueError(f"`finetune_epochs >= 0` must hold, but got {self.finetune_epochs}.")
+        _check_choice("quantize", self.quantize, QUANTIZATIONS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """Base of every model family: a config in, an `nn.Module` out (see `build`)."""
+
+    family: ClassVar[str] = "model"
+    train: Training = field(default_factory=Training)
+    compress: Compression = field(default_factory=Compression)
+
+    def build(self, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class MLP(ModelConfig):
+    """Fully connected network for vectors (any input is flattened first)."""
+
+    family: ClassVar[str] = "mlp"
+    hidden: tuple[int, ...] = (64,)
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"`hidden` must be widths >= 1, but got hidden={self.hidden}.")
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`0 <= dropout < 1` must hold, but got dropout={self.dropout}.")
+
+    def build(self, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+        from autonn.space._models import build_mlp
+
+        return build_mlp(self, input_shape, n_classes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CNN(ModelConfig):
+    """Convolutional network for 1-D signals (C, L) and images (C, H, W); picks Conv1d or Conv2d."""
+
+    family: ClassVar[str] = "cnn"
+    channels: tuple[int, ...] = (16, 32)
+    kernel_size: int = 3
+    pool: str = "max"
+    head_width: int = 64
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels", tuple(self.channels))
+        if not self.channels or min(self.channels) < 1:
+            raise ValueError(f"`channels` must be counts >= 1, but got channels={self.channels}.")
+        if self.kernel_size < 1 or self.kernel_size % 2 == 0:
+            raise ValueError(f"`kernel_size` must be odd and >= 1, but got {self.kernel_size}.")
+        _check_choice("pool", self.pool, POOLS)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        if self.head_width < 1:
+            raise ValueError(f"`head_width >= 1` must hold, but got {self.head_width}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`0 <= dropout < 1` must hold, but got dropout={self.dropout}.")
+
+    def build(self, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+        from autonn.space._models import build_cnn
+
+        return build_cnn(self, input_shape, n_classes)

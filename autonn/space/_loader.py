@@ -1,0 +1,117 @@
+"""Turning a user's space spec ("file.py:fn", "pkg.mod:fn", or a built-in name) into a function,
+checking it, and rebuilding a stored trial's config from its params."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from autonn.errors import UsageError
+from autonn.space._configs import ModelConfig
+
+SpaceFn = Callable[[optuna.Trial], ModelConfig]
+
+BUILTIN_SPACES = {"mlp": "search_spaces.mlp:space", "cnn": "search_spaces.cnn:space"}
+# Sampling a space must be instant: the driver calls it for every trial while workers wait.
+SLOW_SPACE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """A loaded space: `spec` is what to store, so any machine can load the same function again."""
+
+    spec: str
+    fn: SpaceFn
+
+    def sample(self, trial: optuna.Trial) -> ModelConfig:
+        """Call the space on a live trial, checking what it does."""
+        start = time.perf_counter()
+        try:
+            config = self.fn(trial)
+        except (optuna.TrialPruned, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise UsageError(
+                f"search space {self.spec} raised {type(exc).__name__}: {exc}"
+            ) from exc
+        took = time.perf_counter() - start
+        if took > SLOW_SPACE_SECONDS:
+            raise UsageError(
+                f"search space {self.spec} took {took:.1f}s to sample one trial (limit "
+                f"{SLOW_SPACE_SECONDS}s); a space only chooses values, do no work in it"
+            )
+        if not isinstance(config, ModelConfig):
+            raise UsageError(
+                f"search space {self.spec} must return an autonn config (autonn.MLP, autonn.CNN, "
+                f"...), but returned {type(config).__name__}"
+            )
+        bad = [name for name in trial.params if "/" in name]
+        if bad:
+            raise UsageError(
+                f"search space {self.spec}: parameter names must not contain '/': {bad}"
+            )
+        return config
+
+    def rebuild(self, params: dict[str, Any]) -> ModelConfig:
+        """The exact config of a stored trial, from its params alone."""
+        return self.sample(optuna.trial.FixedTrial(params))
+
+    def check(self, samples: int = 3, seed: int = 0) -> None:
+        """Sample the space a few times in memory so a broken space fails before Ray starts."""
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+        for _ in range(samples):
+            trial = study.ask()
+            self.sample(trial)
+            study.tell(trial, 0.0)
+
+
+def load_space(spec: str) -> SearchSpace:
+    """Load "path/to/file.py:fn", "package.module:fn" or a built-in name ("mlp", "cnn")."""
+    resolved = BUILTIN_SPACES.get(spec, spec)
+    target, sep, attr = resolved.rpartition(":")
+    if not sep or not target or not attr:
+        names = ", ".join(sorted(BUILTIN_SPACES))
+        raise UsageError(
+            f"unknown search space {spec!r}: give a built-in name ({names}), "
+            "'path/to/file.py:function' or 'package.module:function'"
+        )
+    if target.endswith(".py"):
+        path = Path(target).expanduser().resolve()
+        module = _import_file(path, spec)
+        resolved = f"{path}:{attr}"
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise UsageError(
+                f"cannot import module {target!r} for search space {spec!r}: {exc}"
+            ) from exc
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise UsageError(f"search space {spec!r}: {target} has no function named {attr!r}")
+    return SearchSpace(spec=resolved, fn=fn)
+
+
+def _import_file(path: Path, spec: str) -> Any:
+    if not path.is_file():
+        raise UsageError(f"search space {spec!r}: no such file {path}")
+    # A name unique to the path, so two spaces called space.py do not replace each other.
+    name = "autonn_space_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:
+        raise UsageError(
+            f"search space file {path} failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+    return module

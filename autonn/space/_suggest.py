@@ -1,0 +1,49 @@
+"""Helpers a search space calls to search the standard dimensions with standard names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import optuna
+
+from autonn.space._configs import OPTIMIZERS, QUANTIZATIONS, Compression, Training
+
+
+def suggest_training(
+    trial: optuna.Trial,
+    *,
+    lr: tuple[float, float] = (1e-4, 3e-2),
+    batch_sizes: Sequence[int] = (16, 32, 64, 128),
+    weight_decay: tuple[float, float] = (1e-6, 1e-2),
+    optimizers: Sequence[str] = OPTIMIZERS,
+    epochs: int | None = None,
+) -> Training:
+    """Learning rate and weight decay (log scale), batch size and optimizer."""
+    return Training(
+        lr=trial.suggest_float("lr", *lr, log=True),
+        batch_size=trial.suggest_categorical("batch_size", list(batch_sizes)),
+        weight_decay=trial.suggest_float("weight_decay", *weight_decay, log=True),
+        optimizer=trial.suggest_categorical("optimizer", list(optimizers)),
+        epochs=epochs,
+    )
+
+
+def suggest_compression(
+    trial: optuna.Trial,
+    *,
+    prune: tuple[float, float] = (0.0, 0.9),
+    finetune_epochs: tuple[int, int] = (0, 10),
+    quantize: Sequence[str] = QUANTIZATIONS,
+) -> Compression:
+    """Structured pruning ratio, fine-tuning epochs after pruning, and the deployed number format.
+
+    Fine-tuning is only searched when something is pruned, so unpruned trials do not carry a
+    meaningless parameter that would confuse the sampler.
+    """
+    ratio = trial.suggest_float("prune", *prune, step=0.05)
+    epochs = trial.suggest_int("finetune_epochs", *finetune_epochs) if ratio > 0 else 0
+    return Compression(
+        prune=ratio,
+        finetune_epochs=epochs,
+        quantize=trial.suggest_categorical("quantize", list(quantize)),
+    )

@@ -1,0 +1,43 @@
+"""The one path to the database: Optuna's RDB schema holds every trial; autonn reads it here."""
+
+from autonn.store._artifacts import (
+    artifact_root,
+    download,
+    search_location,
+    trial_location,
+    upload,
+)
+from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage, sqlite_path
+from autonn.store._pareto import dominates, pareto_front
+from autonn.store._read import list_searches, load_search, study_id_of
+from autonn.store._records import (
+    CONFIG_ATTR,
+    OBJECTIVES,
+    Search,
+    SearchInfo,
+    TrialRecord,
+    trial_record,
+)
+
+__all__ = [
+    "artifact_root",
+    "search_location",
+    "CONFIG_ATTR",
+    "DEFAULT_STORAGE",
+    "OBJECTIVES",
+    "Search",
+    "SearchInfo",
+    "TrialRecord",
+    "display_url",
+    "download",
+    "dominates",
+    "list_searches",
+    "load_search",
+    "open_storage",
+    "pareto_front",
+    "sqlite_path",
+    "study_id_of",
+    "trial_location",
+    "trial_record",
+    "upload",
+]

@@ -1,0 +1,66 @@
+"""Opening the database: the one place that turns a SQLAlchemy URL into an Optuna RDBStorage."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from autonn.errors import MissingDependency, StoreError
+
+DEFAULT_STORAGE = "sqlite:///autonn.db"
+logger = logging.getLogger("autonn.store")
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for in-memory or other databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def open_storage(url: str, *, create: bool = False):
+    """An RDBStorage for `url`. Reading never creates a SQLite file that is not there."""
+    try:
+        path = sqlite_path(url)
+    except ArgumentError:
+        raise StoreError(
+            f"{url!r} is not a database URL; use e.g. sqlite:///autonn.db or "
+            "postgresql://user:password@host/dbname"
+        ) from None
+    if path is not None and not create and not path.exists():
+        raise StoreError(
+            f"no database at {path}; run `autonn search` first, or point --storage at the database"
+        )
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return _open(url)
+
+
+@functools.lru_cache(maxsize=8)
+def _open(url: str):
+    import optuna
+
+    try:
+        # pool_pre_ping: a dashboard or a long search outlives idle PostgreSQL connections.
+        engine_kwargs = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+    except ModuleNotFoundError as exc:
+        if "psycopg" in str(exc):
+            raise MissingDependency("psycopg2-binary", "postgres") from exc
+        raise StoreError(f"cannot open database {display_url(url)}: {exc}") from exc
+    except Exception as exc:  # SQLAlchemy's errors: bad host, auth, version of the schema, ...
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot open database {display_url(url)}: {first_line}") from exc

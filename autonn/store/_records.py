@@ -1,0 +1,108 @@
+"""Read-side records of a search and its trials, built from Optuna's frozen objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Study user attribute holding the search's own config (space, data, seed, objectives, ...).
+CONFIG_ATTR = "autonn"
+# The objectives autonn knows, with their optimisation direction.
+OBJECTIVES = {"accuracy": "maximize", "size_bytes": "minimize", "latency_ms": "minimize"}
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One stored trial: what was sampled, what was measured, how it ended."""
+
+    number: int
+    state: str
+    values: dict[str, float]
+    params: dict[str, Any]
+    attrs: dict[str, Any]
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.values.get("accuracy")
+
+    @property
+    def size_bytes(self) -> float | None:
+        return self.values.get("size_bytes", self.attrs.get("size_bytes"))
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.attrs.get("test_accuracy")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trial": self.number,
+            "state": self.state,
+            "accuracy": self.accuracy,
+            "size_bytes": self.size_bytes,
+            "test_accuracy": self.test_accuracy,
+            "latency_ms": self.values.get("latency_ms", self.attrs.get("latency_ms")),
+            "values": self.values,
+            "params": self.params,
+            "attrs": self.attrs,
+            "started": self.started.isoformat() if self.started else None,
+            "finished": self.finished.isoformat() if self.finished else None,
+        }
+
+
+@dataclass(frozen=True)
+class SearchInfo:
+    """A search as stored: its name, its config, and how many trials ended in each state."""
+
+    name: str
+    config: dict[str, Any]
+    objectives: tuple[str, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_trials(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search as read from the database: its info and every trial, in trial-number order."""
+
+    info: SearchInfo
+    trials: list[TrialRecord]
+    storage: str
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def objectives(self) -> tuple[str, ...]:
+        return self.info.objectives
+
+    @property
+    def pareto(self) -> list[TrialRecord]:
+        from autonn.store._pareto import pareto_front
+
+        return pareto_front(self.trials, self.objectives)
+
+    def trial(self, number: int) -> TrialRecord:
+        for t in self.trials:
+            if t.number == number:
+                return t
+        raise KeyError(number)
+
+
+def trial_record(frozen, objectives: tuple[str, ...]) -> TrialRecord:
+    values = dict(zip(objectives, frozen.values, strict=True)) if frozen.values else {}
+    return TrialRecord(
+        number=frozen.number,
+        state=frozen.state.name,
+        values=values,
+        params=dict(frozen.params),
+        attrs=dict(frozen.user_attrs),
+        started=frozen.datetime_start,
+        finished=frozen.datetime_complete,
+    )

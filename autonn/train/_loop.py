@@ -1,0 +1,104 @@
+"""The training loop. Knows nothing of Ray: progress goes out through a `report` callback.
+
+Data sets here are small, so the whole split lives as tensors on the trial's device and batches are
+taken by index; a DataLoader's workers and collation would cost more than the model's step.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from autonn.errors import TrialFailed
+from autonn.space import Training
+
+Report = Callable[[int, float], None]  # (epoch, validation accuracy)
+_EVAL_BATCH = 4096
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def train(
+    model: nn.Module,
+    training: Training,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    epochs: int,
+    seed: int,
+    device: str | torch.device = "cpu",
+    report: Report | None = None,
+) -> list[float]:
+    """Train `model` in place for `epochs`; returns validation accuracy after each epoch.
+
+    Raises TrialFailed when the loss stops being finite (learning rate too high, usually).
+    """
+    model.to(device)
+    xt, yt = _tensor(x_train, device), _tensor(y_train, device)
+    xv, yv = _tensor(x_val, device), _tensor(y_val, device)
+    optimizer = _optimizer(model, training)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    curve: list[float] = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(xt), generator=generator).to(device)
+        total = torch.zeros((), device=device)
+        for start in range(0, len(order), training.batch_size):
+            idx = order[start : start + training.batch_size]
+            if len(idx) < 2 and len(order) > 1:
+                continue  # a batch of one breaks BatchNorm and adds only noise
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+        # Checked once an epoch, not every step: a NaN stays NaN, and .item() syncs the device.
+        if not torch.isfinite(total):
+            raise TrialFailed(
+                f"training loss became {total.item()} in epoch {epoch} (lr={training.lr:g}); "
+                "the learning rate is probably too high"
+            )
+        curve.append(accuracy(model, xv, yv))
+        if report is not None:
+            report(epoch, curve[-1])
+    return curve
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: np.ndarray | torch.Tensor) -> torch.Tensor:
+    model.eval()
+    device = next(model.parameters()).device
+    x = _tensor(x, device)
+    return torch.cat([model(x[i : i + _EVAL_BATCH]) for i in range(0, len(x), _EVAL_BATCH)])
+
+
+def accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor) -> float:
+    logits = predict_logits(model, x)
+    y = _tensor(y, logits.device)
+    return float((logits.argmax(dim=1) == y).float().mean())
+
+
+def _tensor(a: np.ndarray | torch.Tensor, device) -> torch.Tensor:
+    return (
+        a.to(device) if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a)).to(device)
+    )
+
+
+def _optimizer(model: nn.Module, training: Training) -> torch.optim.Optimizer:
+    params, lr, wd = model.parameters(), training.lr, training.weight_decay
+    if training.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if training.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    return torch.optim.SGD(params, lr=lr, weight_decay=wd, momentum=0.9, nesterov=True)

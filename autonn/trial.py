@@ -1,0 +1,123 @@
+"""What one trial does, start to finish, without Ray: build, train, compress, export, measure.
+
+The objective values come from the artifact this writes (`model.onnx`), so what is measured is
+exactly what `autonn export` later hands over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autonn.data import Dataset
+from autonn.space import ModelConfig
+
+ARTIFACT = "model.onnx"  # the deployable file every objective is measured on
+PROGRAM = "model.pt2"  # the fp32 (possibly pruned) torch program, before quantization
+# Static int8 calibration needs a representative sample, not the whole training set.
+CALIBRATION_SAMPLES = 256
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    values: dict[str, float]  # accuracy, size_bytes, latency_ms of the artifact
+    attrs: dict[str, Any]  # everything else worth keeping, stored as trial user attributes
+
+
+def run_trial(
+    config: ModelConfig,
+    data: Dataset,
+    *,
+    seed: int,
+    max_epochs: int,
+    out_dir: Path,
+    device: str = "cpu",
+    report: Callable[[int, float], None] | None = None,
+) -> TrialOutcome:
+    """Train, compress and measure one config; writes ARTIFACT and PROGRAM into `out_dir`."""
+    import torch
+
+    from autonn.space._models import count_parameters
+    from autonn.train import accuracy, seed_everything, train
+
+    started = time.perf_counter()
+    seed_everything(seed)
+    model = config.build(data.input_shape, data.n_classes)
+    epochs = min(config.train.epochs or max_epochs, max_epochs)
+    split = (data.x_train, data.y_train, data.x_val, data.y_val)
+    curve = train(
+        model, config.train, *split, epochs=epochs, seed=seed, device=device, report=report
+    )
+    train_seconds = time.perf_counter() - started
+    params_trained = count_parameters(model)
+
+    c = config.compress
+    accuracy_pruned = None
+    if c.prune > 0:
+        from autonn.compress import prune_structured
+
+        example = torch.from_numpy(data.x_train[:2]).to(device)
+        model = prune_structured(model, c.prune, example)
+        accuracy_pruned = accuracy(model, data.x_val, data.y_val)
+        if c.finetune_epochs:
+            curve += train(
+                model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, device=device
+            )
+    model = model.cpu().eval()
+    outcome = _measure(model, data, out_dir, c.quantize)
+    attrs = {
+        **outcome.attrs,
+        "params": count_parameters(model),
+        "params_trained": params_trained,
+        "epochs": epochs,
+        "curve": curve,
+        "accuracy_trained": curve[epochs - 1],
+        "accuracy_pruned": accuracy_pruned,
+        "compression": {
+            "prune": c.prune,
+            "finetune_epochs": c.finetune_epochs,
+            "quantize": c.quantize,
+        },
+        "train_seconds": round(train_seconds, 3),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return TrialOutcome(values=outcome.values, attrs=attrs)
+
+
+def _measure(model, data: Dataset, out_dir: Path, quantize: str) -> TrialOutcome:
+    import torch
+
+    from autonn.measure import (
+        export_onnx,
+        file_bytes,
+        latency_ms,
+        onnx_accuracy,
+        quantize_onnx,
+    )
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    example = torch.from_numpy(data.x_train[:1])
+    torch.export.save(torch.export.export(model, (example,)), out_dir / PROGRAM)
+    fp32 = export_onnx(model, data.input_shape, out_dir / "model_fp32.onnx")
+    fp32_bytes = file_bytes(fp32)
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(data.x_train), min(CALIBRATION_SAMPLES, len(data.x_train)), replace=False)
+    artifact = quantize_onnx(fp32, out_dir / ARTIFACT, quantize, calibration=data.x_train[pick])
+    fp32.unlink()  # only the shipped artifact stays; its fp32 size is kept as an attribute
+    values = {
+        "accuracy": onnx_accuracy(artifact, data.x_val, data.y_val),
+        "size_bytes": float(file_bytes(artifact)),
+        "latency_ms": latency_ms(artifact, data.input_shape),
+    }
+    attrs = {
+        "test_accuracy": onnx_accuracy(artifact, data.x_test, data.y_test),
+        "size_bytes": int(values["size_bytes"]),
+        "fp32_bytes": fp32_bytes,
+        "latency_ms": values["latency_ms"],
+    }
+    return TrialOutcome(values=values, attrs=attrs)

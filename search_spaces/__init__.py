@@ -1,0 +1,1 @@
+"""Ready-made search spaces. Copy one, change it, and pass it as `path/to/file.py:space`."""

@@ -1,0 +1,18 @@
+"""A fully connected network for tabular or vector data: depth, width per layer, activation,
+dropout, plus the standard training dimensions."""
+
+import optuna
+
+import autonn
+
+
+def space(trial: optuna.Trial) -> autonn.MLP:
+    depth = trial.suggest_int("depth", 1, 3)
+    # Widths on a log scale: 16 vs 32 matters as much as 128 vs 256 for size.
+    hidden = tuple(trial.suggest_int(f"width_{i}", 16, 256, log=True) for i in range(depth))
+    return autonn.MLP(
+        hidden=hidden,
+        activation=trial.suggest_categorical("activation", ["relu", "gelu", "tanh"]),
+        dropout=trial.suggest_float("dropout", 0.0, 0.5),
+        train=autonn.suggest_training(trial),
+    )
