@@ -64,12 +64,15 @@ def train(
             optimizer.step()
             total += loss.detach()
         # Checked once an epoch, not every step: a NaN stays NaN, and .item() syncs the device.
-        if not torch.isfinite(total):
+        # The outputs too: huge but finite weights can overflow the forward pass.
+        logits = predict_logits(model, xv)
+        if not torch.isfinite(total) or not torch.isfinite(logits).all():
+            what = "training loss" if not torch.isfinite(total) else "the model's outputs"
             raise TrialFailed(
-                f"training loss became {total.item()} in epoch {epoch} (lr={training.lr:g}); "
+                f"{what} became NaN or infinite in epoch {epoch} (lr={training.lr:g}); "
                 "the learning rate is probably too high"
             )
-        curve.append(accuracy(model, xv, yv))
+        curve.append(float((logits.argmax(dim=1) == yv).float().mean()))
         if report is not None:
             report(epoch, curve[-1])
     return curve

@@ -1,0 +1,51 @@
+import dataclasses
+
+import pytest
+import torch
+
+import autonn
+
+
+def test_configs_are_frozen_and_keyword_only():
+    cfg = autonn.MLP(hidden=[8, 4])
+    assert cfg.hidden == (8, 4)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.dropout = 0.5
+    with pytest.raises(TypeError):
+        autonn.MLP((8,))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: autonn.Training(lr=0), "lr > 0"),
+        (lambda: autonn.Training(optimizer="rmsprop"), "optimizer"),
+        (lambda: autonn.MLP(hidden=()), "hidden"),
+        (lambda: autonn.MLP(activation="swish"), "activation"),
+        (lambda: autonn.CNN(kernel_size=4), "odd"),
+        (lambda: autonn.Compression(prune=0.95), "prune"),
+        (lambda: autonn.Compression(quantize="int4"), "quantize"),
+    ],
+)
+def test_invalid_values_are_rejected_with_the_rule(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_mlp_builds_for_any_input_shape():
+    model = autonn.MLP(hidden=(16, 8)).build((1, 8, 8), 10)
+    assert model(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
+
+
+@pytest.mark.parametrize("shape", [(2, 50), (1, 8, 8), (3, 17, 9)])
+def test_cnn_picks_conv1d_or_conv2d_from_the_data(shape):
+    model = autonn.CNN(channels=(4, 8, 8)).build(shape, 5)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv1d | torch.nn.Conv2d)]
+    expected = torch.nn.Conv1d if len(shape) == 2 else torch.nn.Conv2d
+    assert convs and all(type(c) is expected for c in convs)
+    assert model(torch.zeros(2, *shape)).shape == (2, 5)
+
+
+def test_cnn_on_tabular_data_says_what_to_do():
+    with pytest.raises(autonn.UsageError, match="use the mlp family"):
+        autonn.CNN().build((30,), 2)
