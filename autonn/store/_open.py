@@ -59,7 +59,7 @@ def _open(url: str):
         return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
     except ModuleNotFoundError as exc:
         if "psycopg" in str(exc):
-            raise MissingDependency("psycopg2-binary", "postgres") from exc
+            raise MissingDependency(exc.name or "psycopg", "postgres") from exc
         raise StoreError(f"cannot open database {display_url(url)}: {exc}") from exc
     except Exception as exc:  # SQLAlchemy's errors: bad host, auth, version of the schema, ...
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
