@@ -1,5 +1,6 @@
 """A convolutional network for 1-D signals (C, L) and images (C, H, W): number of conv blocks,
-channels per block, kernel size, pooling and head width, plus the standard training dimensions."""
+channels per block, kernel size, pooling and head width, plus the standard training and
+compression dimensions (pruning ratio, fine-tuning epochs, number format)."""
 
 import optuna
 
@@ -17,4 +18,5 @@ def space(trial: optuna.Trial) -> autonn.CNN:
         activation=trial.suggest_categorical("activation", ["relu", "silu"]),
         dropout=trial.suggest_float("dropout", 0.0, 0.3),
         train=autonn.suggest_training(trial),
+        compress=autonn.suggest_compression(trial),
     )

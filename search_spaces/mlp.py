@@ -1,5 +1,6 @@
 """A fully connected network for tabular or vector data: depth, width per layer, activation,
-dropout, plus the standard training dimensions."""
+dropout, plus the standard training and compression dimensions (pruning ratio, fine-tuning
+epochs, number format)."""
 
 import optuna
 
@@ -15,4 +16,5 @@ def space(trial: optuna.Trial) -> autonn.MLP:
         activation=trial.suggest_categorical("activation", ["relu", "gelu", "tanh"]),
         dropout=trial.suggest_float("dropout", 0.0, 0.5),
         train=autonn.suggest_training(trial),
+        compress=autonn.suggest_compression(trial),
     )

@@ -112,27 +112,6 @@ def _sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
 
-def _scheduler(config: SearchConfig):
-    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
-
-    epochs = config.max_epochs
-    if not config.early_stop or epochs < 3:
-        return FIFOScheduler()
-    # Rungs at a quarter and a half of the budget, halving at each. The rungs stay below the last
-    # epoch and stop_last_trials=False, so a trial that trains to the end is never stopped just
-    # before its final, measured report.
-    grace = max(1, epochs // 4)
-    return ASHAScheduler(
-        time_attr="epoch",
-        metric="accuracy",
-        mode="max",
-        grace_period=grace,
-        max_t=max(grace, epochs - 1),
-        reduction_factor=2,
-        stop_last_trials=False,
-    )
-
-
 def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> None:
     # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
@@ -140,6 +119,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
 
+    from autonn.search._scheduler import make_scheduler
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import search_location
@@ -168,11 +148,10 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
         tune.with_resources(tune.with_parameters(trainable, data=data, plan=plan), resources),
         tune_config=tune.TuneConfig(
             search_alg=searcher,
-            scheduler=_scheduler(config),
+            scheduler=make_scheduler(config.max_epochs, config.early_stop),
             num_samples=config.trials,
             max_concurrent_trials=run.max_concurrent,
-            # A new actor per trial costs over a second here; trials of a search share a shape.
-            reuse_actors=True,
+            reuse_actors=run.reuse_actors,
             trial_dirname_creator=lambda trial: trial.trial_id,
         ),
         run_config=tune.RunConfig(
@@ -193,6 +172,7 @@ def _init_ray(run: RunConfig) -> None:
 
     if ray.is_initialized():
         return
+    logger.info("starting Ray" if run.address is None else f"joining Ray at {run.address}")
     quiet = not run.debug
     if quiet:
         # Tune warns that it found no per-trial result files: autonn turned those off on purpose.

@@ -32,13 +32,14 @@ def suggest_compression(
     trial: optuna.Trial,
     *,
     prune: tuple[float, float] = (0.0, 0.9),
-    finetune_epochs: tuple[int, int] = (0, 10),
+    finetune_epochs: tuple[int, int] = (2, 10),
     quantize: Sequence[str] = QUANTIZATIONS,
 ) -> Compression:
     """Structured pruning ratio, fine-tuning epochs after pruning, and the deployed number format.
 
     Fine-tuning is only searched when something is pruned, so unpruned trials do not carry a
-    meaningless parameter that would confuse the sampler.
+    meaningless parameter that would confuse the sampler. It starts at 2 epochs: a freshly
+    pruned model has lost much of its accuracy (0.6 from 0.99 for a CNN on digits at 50%).
     """
     ratio = trial.suggest_float("prune", *prune, step=0.05)
     epochs = trial.suggest_int("finetune_epochs", *finetune_epochs) if ratio > 0 else 0

@@ -1,0 +1,6 @@
+"""Compression of a trained model: structured pruning (number formats live in autonn.measure)."""
+
+from autonn.compress._prune import prune_structured
+from autonn.space._models import count_parameters
+
+__all__ = ["count_parameters", "prune_structured"]

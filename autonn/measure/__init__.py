@@ -1,0 +1,19 @@
+"""Measuring what a trial ships: ONNX export, number formats, accuracy/bytes/latency of the file.
+
+Everything runs the artifact itself in onnxruntime on the CPU, so the figures a trial reports are
+those of the file it saves.
+"""
+
+from autonn.measure._onnx import export_onnx
+from autonn.measure._quantize import QUANTIZE_MODES, quantize_onnx
+from autonn.measure._runtime import file_bytes, latency_ms, onnx_accuracy, onnx_logits
+
+__all__ = [
+    "QUANTIZE_MODES",
+    "export_onnx",
+    "file_bytes",
+    "latency_ms",
+    "onnx_accuracy",
+    "onnx_logits",
+    "quantize_onnx",
+]

@@ -1,0 +1,52 @@
+"""The early-stopping rule on synthetic learning curves: milliseconds, no Ray cluster, no training."""
+
+from types import SimpleNamespace
+
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+
+from autonn.search._scheduler import PatientASHA, make_scheduler
+
+
+def _trial(i):
+    return SimpleNamespace(trial_id=f"t{i}", config={}, evaluated_params={})
+
+
+def _drive(scheduler, curves):
+    """Feed per-epoch accuracies trial by trial; return the epoch each trial was stopped at."""
+    stopped = {}
+    for i, curve in enumerate(curves):
+        trial = _trial(i)
+        scheduler.on_trial_add(None, trial)
+        for epoch, acc in enumerate(curve, start=1):
+            action = scheduler.on_trial_result(None, trial, {"epoch": epoch, "accuracy": acc})
+            if action == TrialScheduler.STOP:
+                stopped[i] = epoch
+                break
+    return stopped
+
+
+def test_rungs_sit_at_a_quarter_and_a_half_of_the_budget():
+    scheduler = make_scheduler(max_epochs=20, early_stop=True)
+    trial = _trial(0)
+    scheduler.on_trial_add(None, trial)
+    milestones = sorted(m for m, _ in scheduler._trial_info[trial.trial_id]._rungs)
+    assert milestones == [5, 10]
+
+
+def test_no_trial_is_stopped_until_the_rung_has_enough_peers():
+    # Each trial is worse than every earlier one: plain ASHA would stop trial 1 at once.
+    curves = [[0.9 - 0.1 * i] * 8 for i in range(3)]
+    assert _drive(make_scheduler(8, True), curves) == {}
+
+
+def test_weak_trials_are_stopped_once_peers_exist_and_finishers_never_are():
+    strong, weak = [0.5, 0.7, 0.8, 0.85, 0.9, 0.9, 0.9, 0.9], [0.1] * 8
+    curves = [strong] * 4 + [weak, strong, weak]
+    stopped = _drive(make_scheduler(8, True), curves)
+    assert stopped == {4: 2, 6: 2}  # stopped at the first rung (epoch 8 // 4)
+
+
+def test_early_stop_off_or_tiny_budgets_use_fifo():
+    assert isinstance(make_scheduler(20, early_stop=False), FIFOScheduler)
+    assert isinstance(make_scheduler(2, early_stop=True), FIFOScheduler)
+    assert isinstance(make_scheduler(3, early_stop=True), PatientASHA)
