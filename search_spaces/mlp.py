@@ -1,6 +1,8 @@
 """A fully connected network for tabular or vector data: depth, width per layer, activation,
 dropout, plus the standard training and compression dimensions (pruning ratio, fine-tuning
-epochs, number format)."""
+epochs, number format).
+
+`uncompressed` is the same space without the compression dimensions (fp32, no pruning)."""
 
 import optuna
 
@@ -8,6 +10,14 @@ import autonn
 
 
 def space(trial: optuna.Trial) -> autonn.MLP:
+    return _mlp(trial, compressed=True)
+
+
+def uncompressed(trial: optuna.Trial) -> autonn.MLP:
+    return _mlp(trial, compressed=False)
+
+
+def _mlp(trial: optuna.Trial, compressed: bool) -> autonn.MLP:
     depth = trial.suggest_int("depth", 1, 3)
     # Widths on a log scale: 16 vs 32 matters as much as 128 vs 256 for size.
     hidden = tuple(trial.suggest_int(f"width_{i}", 16, 256, log=True) for i in range(depth))
@@ -16,5 +26,6 @@ def space(trial: optuna.Trial) -> autonn.MLP:
         activation=trial.suggest_categorical("activation", ["relu", "gelu", "tanh"]),
         dropout=trial.suggest_float("dropout", 0.0, 0.5),
         train=autonn.suggest_training(trial),
-        compress=autonn.suggest_compression(trial),
+        # Sampled last, so a trial's params read: architecture, training, compression.
+        compress=autonn.suggest_compression(trial) if compressed else autonn.Compression(),
     )
