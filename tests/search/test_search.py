@@ -27,10 +27,12 @@ def test_complete_trials_carry_both_objectives_and_their_measurements(digits_sea
         if t.state != "COMPLETE":
             continue
         assert set(t.values) == {"accuracy", "size_bytes"}
-        assert 0.5 < t.accuracy <= 1.0  # digits: far above chance (0.1)
+        assert 0.0 <= t.accuracy <= 1.0  # a heavily pruned 4-epoch trial can score low
         assert EXPECTED_ATTRS <= set(t.attrs)
         assert t.attrs["epochs"] == 4 and len(t.attrs["curve"]) >= 4
         assert 0.0 <= t.test_accuracy <= 1.0
+    best = max(t.accuracy for t in digits_search.pareto)
+    assert best > 0.85  # digits: far above chance (0.1) even with 4 epochs
 
 
 def test_pruned_trials_stopped_before_the_budget_and_are_not_on_the_front(digits_search):
