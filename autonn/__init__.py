@@ -4,6 +4,8 @@ import autonn
 result = autonn.search(autonn.SearchConfig(space="mlp", data="digits", trials=12))
 for trial in result.pareto:
     print(trial.number, trial.accuracy, trial.size_bytes)
+autonn.export(result.name, "exports/digits", pick="knee")
+autonn.load("exports/digits").predict(raw_inputs)
 """
 
 __version__ = "0.1.0"
@@ -16,6 +18,7 @@ from autonn.errors import (  # noqa: E402
     TrialFailed,
     UsageError,
 )
+from autonn.export import ExportResult, Predictor, VerificationFailed, export, load  # noqa: E402
 from autonn.search import RunConfig, SearchConfig, search  # noqa: E402
 from autonn.space import (  # noqa: E402
     CNN,
@@ -46,8 +49,10 @@ __all__ = [
     "AutonnError",
     "Compression",
     "Dataset",
+    "ExportResult",
     "MissingDependency",
     "ModelConfig",
+    "Predictor",
     "RunConfig",
     "Search",
     "SearchConfig",
@@ -58,8 +63,11 @@ __all__ = [
     "TrialFailed",
     "TrialRecord",
     "UsageError",
+    "VerificationFailed",
     "__version__",
+    "export",
     "list_searches",
+    "load",
     "load_dataset",
     "load_search",
     "load_space",

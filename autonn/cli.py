@@ -88,6 +88,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the front as a JSON list")
     p.add_argument("--all", action="store_true", help="every trial, not only the front")
     p.set_defaults(run=_show)
+
+    p = sub.add_parser(
+        "export",
+        help="write a trial as a verified, deployable package",
+        description="Export one trial of a search to a new folder: model.onnx (the measured "
+        "artifact), model.pt2, model_card.json and MODEL_CARD.md, verified on the test split.",
+    )
+    p.add_argument("name", help="search name (see `autonn studies`)")
+    p.add_argument("--out", required=True, help="folder to create (must not exist, or be empty)")
+    p.add_argument(
+        "--pick",
+        default="best-accuracy",
+        help="best-accuracy (default), smallest, fastest, knee, or a constraint: "
+        '"size_bytes<=50000", "accuracy>=0.95", "latency_ms<=0.05"',
+    )
+    p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")
+    p.add_argument("--data", help="where this machine reads the search's data, if it moved")
+    _storage_arg(p)
+    p.set_defaults(run=_export)
+
+    p = sub.add_parser("predict", help="run an exported package on a .npz or .csv of inputs")
+    p.add_argument("package", help="folder written by `autonn export`")
+    p.add_argument("input", help=".npz with array x, or .csv with the feature columns")
+    p.add_argument("--proba", action="store_true", help="add a probability column per class")
+    p.set_defaults(run=_predict)
     return parser
 
 
@@ -166,6 +191,36 @@ def _show(args: argparse.Namespace) -> int:
     print(f"search {result.name}: {_counts(result.info.counts)}")
     print(f"{'trials' if args.all else 'Pareto front'} ({len(trials)}):")
     print(_table(trials, result.objectives))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import autonn
+
+    r = autonn.export(
+        args.name,
+        args.out,
+        storage=args.storage,
+        pick=args.pick,
+        trial=args.trial,
+        data=args.data,
+    )
+    print(f"exported trial {r.trial} of {r.search} to {r.out}: {r.reason}")
+    print(
+        f"verified: test accuracy {r.test_accuracy:.4f} "
+        f"(the search stored {r.stored_test_accuracy:.4f})"
+    )
+    for name, digest in r.files.items():
+        print(f"  {name:<16} sha256 {digest}")
+    print(f"\nnext: autonn predict {r.out} INPUT.npz")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from autonn.export import load
+
+    model = load(args.package)
+    sys.stdout.write(model.predictions_csv(model.read_inputs(args.input), proba=args.proba))
     return 0
 
 

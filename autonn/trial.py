@@ -101,8 +101,12 @@ def _measure(model, data: Dataset, out_dir: Path, quantize: str) -> TrialOutcome
     )
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    example = torch.from_numpy(data.x_train[:1])
-    torch.export.save(torch.export.export(model, (example,)), out_dir / PROGRAM)
+    # Two samples and a named batch dim: a size-1 example would fix the batch size at 1.
+    example = torch.from_numpy(data.x_train[:2])
+    batch = ({0: torch.export.Dim("batch")},)
+    torch.export.save(
+        torch.export.export(model, (example,), dynamic_shapes=batch), out_dir / PROGRAM
+    )
     fp32 = export_onnx(model, data.input_shape, out_dir / "model_fp32.onnx")
     fp32_bytes = file_bytes(fp32)
     rng = np.random.default_rng(0)

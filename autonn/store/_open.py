@@ -56,7 +56,7 @@ def _open(url: str):
     try:
         # pool_pre_ping: a dashboard or a long search outlives idle PostgreSQL connections.
         engine_kwargs = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
     except ModuleNotFoundError as exc:
         if "psycopg" in str(exc):
             raise MissingDependency(exc.name or "psycopg", "postgres") from exc
@@ -64,3 +64,26 @@ def _open(url: str):
     except Exception as exc:  # SQLAlchemy's errors: bad host, auth, version of the schema, ...
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreError(f"cannot open database {display_url(url)}: {first_line}") from exc
+    if url.startswith("sqlite"):
+        _tune_sqlite(storage.engine)
+    return storage
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL journal and synchronous=NORMAL on every connection.
+
+    Optuna commits each attribute on its own; with SQLite's defaults every commit waits for an
+    fsync, which on the search driver (the only writer) cost about 0.17 s per trial and held up
+    the next trial. WAL also lets the dashboard read while a search writes. A crash can lose the
+    last commits, never corrupt the file.
+    """
+    from sqlalchemy import event
+
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # connections opened before the listener get replaced

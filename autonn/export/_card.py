@@ -1,0 +1,287 @@
+"""The model card: model_card.json (read by `autonn.load`) and MODEL_CARD.md (read by people)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autonn.store import TrialRecord
+
+MARKDOWN = "MODEL_CARD.md"
+FORMAT = "autonn-export/1"
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def class_values(classes: list[str]) -> list[int] | list[str]:
+    """Labels as the data had them: ints when every class name is an integer, else the names."""
+    if classes and all(_INT.match(c) for c in classes):
+        return [int(c) for c in classes]
+    return list(classes)
+
+
+def versions() -> dict[str, str]:
+    import onnx
+    import onnxruntime
+    import torch
+
+    import autonn
+
+    return {
+        "autonn": autonn.__version__,
+        "torch": torch.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def onnx_info(path: Path) -> dict[str, Any]:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    (inp,), (out,) = model.graph.input, model.graph.output
+    dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
+    return {
+        "input": inp.name,
+        "input_shape": dims,
+        "output": out.name,
+        "outputs": "logits (apply softmax for probabilities)",
+        "opset": max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
+        "ir_version": model.ir_version,
+    }
+
+
+def build_card(
+    *,
+    search_name: str,
+    storage: str,
+    config: dict[str, Any],
+    trial: TrialRecord,
+    reason: str,
+    front: list[int],
+    mean: np.ndarray,
+    std: np.ndarray,
+    input_shape: tuple[int, ...],
+    classes: list[str],
+    onnx: dict[str, Any],
+    program_batch: str,
+    files: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The card before verification (that part is added by `add_verification`)."""
+    attrs = trial.attrs
+    compression = attrs.get("compression") or {"prune": 0.0, "finetune_epochs": 0}
+    quantize = compression.get("quantize", "fp32")
+    dataset = config.get("dataset") or {}
+    return {
+        "format": FORMAT,
+        "exported": datetime.now().isoformat(timespec="seconds"),
+        "search": {
+            "name": search_name,
+            "storage": storage,
+            "space": config.get("space"),
+            "objectives": list(config.get("objectives") or []),
+            "sampler": config.get("sampler"),
+            "seed": config.get("seed"),
+            "max_epochs": config.get("max_epochs"),
+            "created": config.get("created"),
+            "autonn_version": config.get("autonn_version"),
+            "pareto_front": front,
+        },
+        "trial": {
+            "number": trial.number,
+            "state": trial.state,
+            "why": reason,
+            "params": trial.params,
+            "seed": (config.get("seed") or 0) + trial.number,
+            "epochs": attrs.get("epochs"),
+            "node": attrs.get("node"),
+            "artifacts": attrs.get("artifacts"),
+        },
+        "dataset": {
+            "name": config.get("data"),
+            "label_column": config.get("label", "label"),
+            "n_train": dataset.get("train"),
+            "n_val": dataset.get("val"),
+            "n_test": dataset.get("test"),
+        },
+        "preprocessing": {
+            "input_shape": list(input_shape),
+            "input_dtype": "float32",
+            "standardize": "(x - mean) / std, mean and std broadcast against one sample",
+            "mean": mean.tolist(),
+            "std": std.tolist(),
+            "classes": list(classes),
+            "class_values": class_values(list(classes)),
+            "label_column": config.get("label", "label"),
+        },
+        "metrics": {
+            "val_accuracy": trial.values.get("accuracy"),
+            "test_accuracy": attrs.get("test_accuracy"),
+            "size_bytes": attrs.get("size_bytes", trial.values.get("size_bytes")),
+            "fp32_bytes": attrs.get("fp32_bytes"),
+            "latency_ms": attrs.get("latency_ms", trial.values.get("latency_ms")),
+            "latency_note": "median single-sample onnxruntime latency, 1 CPU thread, measured "
+            f"during the search on {attrs.get('node') or 'the worker'}",
+            "params": attrs.get("params"),
+            "params_trained": attrs.get("params_trained"),
+        },
+        "compression": {
+            "prune": compression.get("prune", 0.0),
+            "finetune_epochs": compression.get("finetune_epochs", 0),
+            "quantize": quantize,
+        },
+        "model": {
+            "onnx": onnx,
+            "pt2": {
+                "batch": program_batch,
+                "what": (
+                    "the fp32 torch program of the trained"
+                    + (" and pruned" if compression.get("prune") else "")
+                    + " model"
+                    + (
+                        f", before {quantize} quantization: it is NOT the measured artifact"
+                        if quantize != "fp32"
+                        else ", numerically the same model as model.onnx"
+                    )
+                ),
+            },
+        },
+        "files": files,
+        "versions": versions(),
+    }
+
+
+def usage_snippet(out: Path, card: dict[str, Any]) -> str:
+    """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed."""
+    shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
+    one = (
+        "  # the program takes one sample at a time" if card["model"]["pt2"]["batch"] == "1" else ""
+    )
+    return f"""import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+pkg = Path({str(out)!r})
+pre = json.loads((pkg / "model_card.json").read_text())["preprocessing"]
+mean = np.array(pre["mean"], dtype=np.float32)
+std = np.array(pre["std"], dtype=np.float32)
+labels = np.array(pre["class_values"])
+session = ort.InferenceSession(str(pkg / "model.onnx"), providers=["CPUExecutionProvider"])
+input_name = session.get_inputs()[0].name
+
+
+def predict_proba(x):  # x: raw samples shaped (n, {shape})
+    z = session.run(None, {{input_name: ((x - mean) / std).astype(np.float32)}})[0]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def predict(x):
+    return labels[predict_proba(x).argmax(axis=1)]
+
+
+# The torch program (fp32; see the card for what it is):
+#   import torch
+#   program = torch.export.load(str(pkg / "model.pt2")).module()
+#   logits = program(torch.from_numpy(((x[:1] - mean) / std).astype(np.float32))){one}
+"""
+
+
+def write_json(path: Path, card: dict[str, Any]) -> None:
+    path.write_text(json.dumps(card, indent=2, default=str) + "\n")
+
+
+def markdown(card: dict[str, Any]) -> str:
+    s, t, d, p = card["search"], card["trial"], card["dataset"], card["preprocessing"]
+    m, c, v = card["metrics"], card["compression"], card.get("verification", {})
+    files = {k: f for k, f in card["files"].items() if k != MARKDOWN}
+    lines = [
+        f"# Model card: {s['name']}, trial {t['number']}",
+        "",
+        f"Exported by autonn {card['versions']['autonn']} on {card['exported']}. "
+        f"Chosen because: {t['why']}.",
+        "",
+        "## Metrics",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        f"| validation accuracy (search objective) | {_f(m['val_accuracy'])} |",
+        f"| test accuracy (stored by the search) | {_f(m['test_accuracy'])} |",
+        f"| test accuracy (re-measured at export) | {_f(v.get('test_accuracy'))} |",
+        f"| model.onnx bytes | {m['size_bytes']} |",
+        f"| fp32 bytes before quantization | {m['fp32_bytes']} |",
+        f"| latency | {_f(m['latency_ms'])} ms ({m['latency_note']}) |",
+        f"| parameters | {m['params']} (before pruning: {m['params_trained']}) |",
+        "",
+        "## Data and preprocessing",
+        "",
+        f"- dataset: `{d['name']}` (train {d['n_train']}, validation {d['n_val']}, "
+        f"test {d['n_test']}); label column `{d['label_column']}`",
+        f"- input: raw samples shaped `(n, {', '.join(map(str, p['input_shape']))})`, float32",
+        f"- standardisation: `{p['standardize']}`; mean `{_short(p['mean'])}`, "
+        f"std `{_short(p['std'])}` (full values in model_card.json)",
+        f"- labels (output index -> label): {_short(p['class_values'])}",
+        "",
+        "## Compression",
+        "",
+        f"- structured pruning: {c['prune']:g} of channels/neurons, then {c['finetune_epochs']} "
+        "fine-tuning epochs",
+        f"- number format of model.onnx: {c['quantize']}",
+        f"- model.pt2: {card['model']['pt2']['what']}; batch size {card['model']['pt2']['batch']}",
+        "",
+        "## Search and trial",
+        "",
+        f"- search `{s['name']}` in `{s['storage']}`: space `{s['space']}`, objectives "
+        f"{', '.join(s['objectives'])}, sampler {s['sampler']}, seed {s['seed']}, "
+        f"max epochs {s['max_epochs']}",
+        f"- Pareto front (trial numbers): {s['pareto_front']}",
+        f"- trial {t['number']} ({t['state']}), trained {t['epochs']} epochs, seed {t['seed']}",
+        "- params: " + ", ".join(f"`{k}={_g(val)}`" for k, val in t["params"].items()),
+        "",
+        "## Verification",
+        "",
+        *[f"- {line}" for line in v.get("summary", [])],
+        "",
+        "## Files",
+        "",
+        "| file | bytes | sha256 |",
+        "| --- | --- | --- |",
+        *[f"| {name} | {f['bytes']} | `{f['sha256']}` |" for name, f in files.items()],
+        "",
+        "## Versions",
+        "",
+        ", ".join(f"{k} {val}" for k, val in card["versions"].items()),
+        "",
+        "## Use it without autonn",
+        "",
+        "```python",
+        card["usage"].rstrip(),
+        "```",
+        "",
+        "With autonn: `autonn.load(folder).predict(x)`, or `autonn predict FOLDER inputs.npz`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _f(value) -> str:
+    return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _g(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _short(values) -> str:
+    flat = np.asarray(values, dtype=object).ravel().tolist()
+    shown = [_g(x) for x in flat[:10]]
+    return "[" + ", ".join(shown) + (f", ... ({len(flat)} values)" if len(flat) > 10 else "") + "]"

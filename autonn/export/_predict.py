@@ -1,0 +1,223 @@
+"""Running an exported package: raw inputs in, labels or probabilities out.
+
+Needs numpy and onnxruntime only (torch is never imported), so a deployment can install just those.
+Everything it needs to know comes from the package's model_card.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from autonn.errors import AutonnError, UsageError
+from autonn.trial import ARTIFACT
+
+CARD = "model_card.json"
+
+
+class Predictor:
+    """A package with its preprocessing: `predict(x)` labels, `predict_proba(x)` probabilities.
+
+    `x` holds raw samples shaped like the training data, batch first: (n, *input_shape), or
+    (n, prod(input_shape)) flattened in C order, or one sample shaped `input_shape`. The stored
+    standardisation (x - mean) / std is applied before the ONNX model runs.
+    """
+
+    def __init__(self, path: str | Path, *, threads: int = 0, check_hash: bool = True) -> None:
+        self.path = Path(path)
+        self.card = read_card(self.path)
+        pre = self.card["preprocessing"]
+        self.input_shape: tuple[int, ...] = tuple(int(d) for d in pre["input_shape"])
+        self.mean = np.asarray(pre["mean"], dtype=np.float32)
+        self.std = np.asarray(pre["std"], dtype=np.float32)
+        self.classes = np.asarray(pre["class_values"])
+        self.class_names: tuple[str, ...] = tuple(pre["classes"])
+        self.label_column: str | None = pre.get("label_column")
+        model = self.path / ARTIFACT
+        if not model.is_file():
+            raise UsageError(f"{self.path} holds no {ARTIFACT}; is it an `autonn export` folder?")
+        if check_hash:
+            expected = self.card["files"][ARTIFACT]["sha256"]
+            if sha256(model) != expected:
+                raise AutonnError(
+                    f"{model} does not match the sha256 in {CARD} ({expected[:12]}...): the file "
+                    "was changed after export"
+                )
+        self._session = _session(model, threads)
+        self._input = self._session.get_inputs()[0].name
+
+    def __repr__(self) -> str:
+        return (
+            f"Predictor({str(self.path)!r}, input_shape={self.input_shape}, "
+            f"classes={len(self.classes)})"
+        )
+
+    def logits(self, x) -> np.ndarray:
+        """The model's raw outputs, one row per sample."""
+        batch = self.prepare(x)
+        if len(batch) == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self._session.run(None, {self._input: batch})[0]
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities (n, n_classes), columns in the order of `classes`."""
+        z = self.logits(x).astype(np.float64)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def predict(self, x) -> np.ndarray:
+        """The most probable class of each sample, as the label values the data had."""
+        return self.classes[self.logits(x).argmax(axis=1)]
+
+    def predict_file(self, path: str | Path) -> np.ndarray:
+        """`predict` on the inputs of a .npz (array `x`) or a .csv (see `read_inputs`)."""
+        return self.predict(self.read_inputs(path))
+
+    def predictions_csv(self, x, *, proba: bool = False) -> str:
+        """CSV text, one row per sample: the label, then (with `proba`) one probability per class
+        in columns named p_<class>. What `autonn predict` prints."""
+        labels = self.predict(x)
+        header = ["label"]
+        rows = [[str(label)] for label in labels]
+        if proba:
+            header += [f"p_{c}" for c in self.classes]
+            for row, p in zip(rows, self.predict_proba(x), strict=True):
+                row += [f"{v:.6g}" for v in p]
+        return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+
+    def read_inputs(self, path: str | Path) -> np.ndarray:
+        """Raw inputs from a .npz or .csv file, checked against this model's input shape."""
+        return read_inputs(path, label_column=self.label_column, n_features=self.n_features)
+
+    @property
+    def n_features(self) -> int:
+        return math.prod(self.input_shape)
+
+    def prepare(self, x) -> np.ndarray:
+        """Raw inputs as the standardised float32 batch the ONNX model takes."""
+        x = np.asarray(x)
+        if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            raise UsageError(f"inputs must be numeric, but have dtype {x.dtype}")
+        if x.shape == self.input_shape:
+            x = x[None]
+        elif x.ndim == 2 and x.shape[1] == self.n_features and len(self.input_shape) > 1:
+            x = x.reshape((len(x), *self.input_shape))
+        if x.shape[1:] != self.input_shape:
+            flat = f" or flattened (n, {self.n_features})" if len(self.input_shape) > 1 else ""
+            raise UsageError(
+                f"inputs must be shaped (n, {', '.join(map(str, self.input_shape))}){flat}, "
+                f"but got {x.shape}"
+            )
+        bad = int((~np.isfinite(x)).sum()) if np.issubdtype(x.dtype, np.floating) else 0
+        if bad:
+            raise UsageError(f"inputs hold {bad} NaN or infinite values")
+        return np.ascontiguousarray((x.astype(np.float32) - self.mean) / self.std, np.float32)
+
+
+def load(path: str | Path, *, threads: int = 0) -> Predictor:
+    """Open a folder written by `autonn.export.export` (or `autonn export`)."""
+    return Predictor(path, threads=threads)
+
+
+def read_card(path: str | Path) -> dict:
+    path = Path(path)
+    card = path / CARD
+    if not card.is_file():
+        what = "does not exist" if not path.exists() else f"holds no {CARD}"
+        raise UsageError(f"{path} {what}; give the folder `autonn export` wrote")
+    try:
+        data = json.loads(card.read_text())
+        data["preprocessing"]["input_shape"]  # noqa: B018  (a card without it is not ours)
+        return data
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{card} is not an autonn model card: {exc}") from exc
+
+
+def read_inputs(
+    path: str | Path, *, label_column: str | None = "label", n_features: int | None = None
+) -> np.ndarray:
+    """Raw inputs from `path`: a .npz with array `x`, or a .csv of numeric columns in training
+    order with a header row (a column named `label_column` is dropped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"input file {path} does not exist")
+    if path.suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"cannot read {path} as .npz: {exc}") from exc
+        if "x" not in arrays:
+            raise UsageError(f"{path} has arrays {sorted(arrays)}; it needs one named 'x'")
+        return arrays["x"]
+    if path.suffix == ".csv":
+        return _read_csv(path, label_column, n_features)
+    raise UsageError(f"inputs must be a .npz (array x) or a .csv file, but got {path.name}")
+
+
+def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> np.ndarray:
+    with path.open(newline="") as f:
+        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    if not rows:
+        raise UsageError(f"{path} holds no rows")
+    header = [c.strip() for c in rows[0]]
+    has_header = not all(_is_number(c) for c in header)
+    body = rows[1:] if has_header else rows
+    keep = list(range(len(header)))
+    if has_header and label_column and label_column in header:
+        keep.remove(header.index(label_column))
+    if n_features is not None and len(keep) != n_features:
+        names = f" ({', '.join(header[i] for i in keep)})" if has_header else ""
+        raise UsageError(
+            f"{path}: the model takes {n_features} feature columns, but the file has "
+            f"{len(keep)}{names}"
+        )
+    x = np.empty((len(body), len(keep)), dtype=np.float64)
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise UsageError(f"{path}: row {i + 1} has {len(row)} columns, the first {len(header)}")
+        for j, col in enumerate(keep):
+            try:
+                x[i, j] = float(row[col])
+            except ValueError:
+                name = header[col] if has_header else f"column {col + 1}"
+                raise UsageError(
+                    f"{path}: {name} must be numeric, but row {i + 1} has {row[col]!r}"
+                ) from None
+    return x
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads  # 0: onnxruntime's default (one per core)
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:
+        raise AutonnError(f"onnxruntime cannot load {path}: {exc}") from exc
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
