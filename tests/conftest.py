@@ -1,4 +1,4 @@
-"""Shared fixtures. `digits_search` runs one real search (real Ray, training, SQLite) per session."""
+"""Shared fixtures. `digits_search`: one real search (Ray, training, SQLite) per session."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The early-stopping rule on synthetic learning curves: milliseconds, no Ray cluster, no training."""
+"""The early-stopping rule on synthetic learning curves: no Ray cluster, no training."""
 
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""A real search: real Ray, real training, real SQLite. Asserts what a user finds in the database."""
+"""A real search: real Ray, training and SQLite. Asserts what a user finds in the database."""
 
 import numpy as np
 import optuna

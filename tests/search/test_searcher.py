@@ -1,4 +1,4 @@
-"""The searcher's bookkeeping, driven by hand as Tune would drive it: no Ray cluster, no training."""
+"""The searcher's bookkeeping, driven by hand as Tune drives it: no Ray cluster, no training."""
 
 import json
 

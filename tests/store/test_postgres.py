@@ -16,7 +16,9 @@ URL = os.environ.get("AUTONN_TEST_POSTGRES_URL")
 def pg_url():
     if not URL:
         if os.environ.get("CI"):
-            pytest.fail("AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it")
+            pytest.fail(
+                "AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it"
+            )
         pytest.skip("set AUTONN_TEST_POSTGRES_URL (see .ci/start-postgres.sh) to test PostgreSQL")
     return URL
 
