@@ -105,3 +105,41 @@ def _empty(layer: nn.Module) -> bool:
 
 def _widths(model: nn.Module) -> list[int]:
     return [_out_width(m) for m in model.modules() if isinstance(m, _PRUNABLE)]
+
+
+def fit_to_state_dict(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> nn.Module:
+    """Resize `model`'s layers to the shapes in `state_dict`, then load it.
+
+    A pruned model is its config's model with narrower layers, so the config plus the pruned
+    weights rebuild it exactly, with no pickled module. Works for the Linear, Conv and BatchNorm
+    layers autonn's families are built from.
+    """
+    for name, module in list(model.named_modules()):
+        weight = state_dict.get(f"{name}.weight")
+        if weight is None or module.weight.shape == weight.shape:
+            continue
+        _replace(model, name, _resized(module, weight.shape))
+    model.load_state_dict(state_dict)
+    return model
+
+
+def _resized(module: nn.Module, shape: torch.Size) -> nn.Module:
+    if isinstance(module, nn.Linear):
+        return nn.Linear(shape[1], shape[0], bias=module.bias is not None)
+    if isinstance(module, nn.Conv1d | nn.Conv2d | nn.Conv3d):
+        return type(module)(
+            shape[1],
+            shape[0],
+            module.kernel_size,
+            stride=module.stride,
+            padding=module.padding,
+            bias=module.bias is not None,
+        )
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return type(module)(shape[0], eps=module.eps, momentum=module.momentum)
+    raise ValueError(f"cannot resize a {type(module).__name__} to {tuple(shape)}")
+
+
+def _replace(model: nn.Module, name: str, new: nn.Module) -> None:
+    parent_name, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent_name) if parent_name else model, child, new)

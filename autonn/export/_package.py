@@ -21,8 +21,9 @@ from autonn.export import _card
 from autonn.export._pick import Pick, choose
 from autonn.export._predict import CARD, sha256
 from autonn.export._verify import VerificationFailed, program_batch, rebuild_data, verify
+from autonn.space import load_space
 from autonn.store import DEFAULT_STORAGE, display_url, download, load_search
-from autonn.trial import ARTIFACT, PROGRAM
+from autonn.trial import ARTIFACT, PROGRAM, WEIGHTS, rebuild_model, torch_program
 
 log = logging.getLogger("autonn.export")
 
@@ -82,6 +83,7 @@ def export(
     with _staging(out) as stage:
         _fetch(location, stage, record.attrs.get("size_bytes"))
         dataset = rebuild_data(config, data)
+        _program(stage, config, record, dataset)
         files = {f: _describe(stage / f, f) for f in (ARTIFACT, PROGRAM)}
         card = _card.build_card(
             search_name=name,
@@ -153,10 +155,10 @@ def _staging(out: Path) -> Iterator[Path]:
 
 
 def _fetch(location: str, stage: Path, size_bytes) -> None:
-    """Copy the trial's model.onnx and model.pt2 into `stage`, byte for byte."""
+    """Copy the trial's model.onnx and weights into `stage`, byte for byte."""
     fetched = stage / ".fetch"
     download(location, fetched)
-    for name in (ARTIFACT, PROGRAM):
+    for name in (ARTIFACT, WEIGHTS):
         src = fetched / name
         if not src.is_file():
             raise StoreError(
@@ -171,6 +173,14 @@ def _fetch(location: str, stage: Path, size_bytes) -> None:
             f"{location}/{ARTIFACT} has {got} bytes, but the search measured {int(size_bytes)}: "
             "it is not the file the trial measured"
         )
+
+
+def _program(stage: Path, config: dict, record, dataset) -> None:
+    """model.pt2 from the trial's config (its params + the space) and its saved weights."""
+    model_config = load_space(config["space"]).rebuild(record.params)
+    model = rebuild_model(model_config, dataset, stage / WEIGHTS)
+    torch_program(model, dataset, stage / PROGRAM)
+    (stage / WEIGHTS).unlink()
 
 
 def _describe(path: Path, name: str) -> dict:

@@ -119,12 +119,13 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
 
-    from autonn.search._scheduler import make_scheduler
+    from autonn.search._scheduler import make_scheduler, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import search_location
 
     _init_ray(run)
+    scheduler = make_scheduler(config.max_epochs, config.early_stop)
     plan = TrialPlan(
         search=name,
         space=space.spec,
@@ -134,6 +135,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
         artifacts=artifact_root(run.artifacts),
         threads=max(1, math.floor(run.cpus_per_trial)),
         use_gpu=run.gpus_per_trial > 0,
+        report_epochs=rung_epochs(scheduler),
     )
     searcher = AutonnSearcher(
         space,
@@ -148,7 +150,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
         tune.with_resources(tune.with_parameters(trainable, data=data, plan=plan), resources),
         tune_config=tune.TuneConfig(
             search_alg=searcher,
-            scheduler=make_scheduler(config.max_epochs, config.early_stop),
+            scheduler=scheduler,
             num_samples=config.trials,
             max_concurrent_trials=run.max_concurrent,
             reuse_actors=run.reuse_actors,

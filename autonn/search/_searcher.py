@@ -10,7 +10,7 @@ import optuna
 from optuna.trial import TrialState
 from ray.tune.search.optuna import OptunaSearch
 
-from autonn.search._protocol import ATTRS, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
 from autonn.space import SearchSpace
 from autonn.store import OBJECTIVES
 
@@ -39,7 +39,6 @@ class AutonnSearcher(OptunaSearch):
         self._autonn_space = space
         self._objectives = objectives
         self._total = total
-        self._curves: dict[str, list[float]] = {}
         self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
         super().__init__(
             space=self._define_by_run,
@@ -60,8 +59,7 @@ class AutonnSearcher(OptunaSearch):
         return {**params, TRIAL_KEY: self._ot_trials[trial_id].number}
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        if EPOCH in result and "accuracy" in result:
-            self._curves.setdefault(trial_id, []).append(float(result["accuracy"]))
+        return None  # rung reports carry the whole curve; only the last one matters
 
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False
@@ -81,17 +79,15 @@ class AutonnSearcher(OptunaSearch):
             values = [float(result[o]) for o in self._objectives]
         else:
             state = TrialState.PRUNED
-            # The report the scheduler stopped on reaches only on_trial_complete, not
-            # on_trial_result: add its epoch to the curve here.
-            curve = self._curves.get(trial_id, [])
-            if result.get(EPOCH, 0) > len(curve) and "accuracy" in result:
-                curve.append(float(result["accuracy"]))
-            attrs.update(curve=curve, epochs=len(curve), stopped_at_epoch=len(curve))
+            # The scheduler stopped it on its last rung report, which holds the curve so far.
+            curve = json.loads(result.get(CURVE, "[]"))
+            attrs.update(
+                curve=curve, epochs=result.get(EPOCH, 0), stopped_at_epoch=result.get(EPOCH, 0)
+            )
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
         self._ot_study.tell(trial, values, state=state)
         self._completed_trials.add(trial_id)
-        self._curves.pop(trial_id, None)
         self.finished[state.name] = self.finished.get(state.name, 0) + 1
         self._log(trial.number, state, values, attrs)
 

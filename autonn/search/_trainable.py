@@ -14,7 +14,7 @@ from ray import tune
 
 from autonn.data import Dataset
 from autonn.errors import TrialFailed
-from autonn.search._protocol import ATTRS, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
 from autonn.space import load_space
 from autonn.store import trial_location, upload
 from autonn.trial import run_trial
@@ -34,6 +34,7 @@ class TrialPlan:
     artifacts: str
     threads: int
     use_gpu: bool
+    report_epochs: tuple[int, ...]  # the scheduler's rungs; no other epoch is reported
 
 
 @functools.lru_cache(maxsize=4)
@@ -60,8 +61,12 @@ def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) ->
     device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
     config = _space(plan.space).rebuild(params)
 
+    curve: list[float] = []
+
     def report(epoch: int, accuracy: float) -> None:
-        tune.report({EPOCH: epoch, "accuracy": accuracy})
+        curve.append(accuracy)
+        if epoch in plan.report_epochs:
+            tune.report({EPOCH: epoch, "accuracy": accuracy, CURVE: json.dumps(curve)})
 
     location = trial_location(plan.artifacts, plan.search, number)
     with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:

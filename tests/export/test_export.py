@@ -58,7 +58,7 @@ def test_best_accuracy_ships_the_measured_files_with_their_hashes(exported, digi
     assert os.listdir(out.parent) == ["best"]  # no staging folder left beside it
     source = Path(best.attrs["artifacts"])
     assert filecmp.cmp(out / "model.onnx", source / "model.onnx", shallow=False)
-    assert filecmp.cmp(out / "model.pt2", source / "model.pt2", shallow=False)
+    assert not (out / "weights.pt").exists()  # model.pt2 was built from it
     card = _card(out)
     hashed = {name: f["sha256"] for name, f in card["files"].items()}
     assert set(hashed) == FILES - {"model_card.json"}
@@ -267,12 +267,12 @@ def test_missing_trial_files_say_where_they_were_expected(search_copy, best, tmp
     assert not (tmp_path / "made").exists()  # the parent folders made for it are gone too
 
 
-def test_a_trial_folder_without_the_program(search_copy, best, tmp_path):
+def test_a_trial_folder_without_the_weights(search_copy, best, tmp_path):
     folder = tmp_path / "partial"
     shutil.copytree(best.attrs["artifacts"], folder)
-    (folder / "model.pt2").unlink()
+    (folder / "weights.pt").unlink()
     number = search_copy.add_trial(best.number, attrs={"artifacts": str(folder)})
-    with pytest.raises(StoreError, match=f"model.pt2 is not at {folder}/model.pt2"):
+    with pytest.raises(StoreError, match=f"weights.pt is not at {folder}/weights.pt"):
         export(search_copy.name, tmp_path / "pkg", storage=search_copy.storage, trial=number)
     assert sorted(os.listdir(tmp_path)) == ["db", "partial"]
 
@@ -290,10 +290,9 @@ def test_a_program_that_differs_from_the_artifact(search_copy, best, tmp_path):
 
     folder = tmp_path / "tampered"
     shutil.copytree(best.attrs["artifacts"], folder)
-    program = torch.export.load(str(folder / "model.pt2"))
-    with torch.no_grad():
-        next(iter(program.state_dict.values())).mul_(1.01)
-    torch.export.save(program, str(folder / "model.pt2"))
+    state = torch.load(folder / "weights.pt", weights_only=True)
+    next(iter(state.values())).mul_(1.01)
+    torch.save(state, folder / "weights.pt")
     number = search_copy.add_trial(best.number, attrs={"artifacts": str(folder)})
     with pytest.raises(VerificationFailed, match="model.pt2 and model.onnx disagree"):
         export(search_copy.name, tmp_path / "pkg", storage=search_copy.storage, trial=number)

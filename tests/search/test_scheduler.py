@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
-from autonn.search._scheduler import PatientASHA, make_scheduler
+from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
 
 
 def _trial(i):
@@ -31,6 +31,8 @@ def test_rungs_sit_at_a_quarter_and_a_half_of_the_budget():
     scheduler.on_trial_add(None, trial)
     milestones = sorted(m for m, _ in scheduler._trial_info[trial.trial_id]._rungs)
     assert milestones == [5, 10]
+    assert rung_epochs(scheduler) == (5, 10)  # the only epochs trials report
+    assert rung_epochs(make_scheduler(20, early_stop=False)) == ()
 
 
 def test_no_trial_is_stopped_until_the_rung_has_enough_peers():

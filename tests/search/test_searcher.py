@@ -5,7 +5,7 @@ import json
 import optuna
 import pytest
 
-from autonn.search._protocol import ATTRS, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
 from autonn.search._searcher import AutonnSearcher
 from autonn.space import load_space
 
@@ -38,9 +38,10 @@ def test_suggest_adds_the_trial_number_and_valid_params(searcher):
 
 def test_a_trial_the_scheduler_stopped_is_pruned_not_complete(searcher):
     searcher.suggest("a")
-    searcher.on_trial_result("a", {EPOCH: 1, "accuracy": 0.5})
+    searcher.on_trial_result("a", {EPOCH: 1, "accuracy": 0.5, CURVE: "[0.5]"})
     # Tune passes the report it stopped on to on_trial_complete only.
-    searcher.on_trial_complete("a", {EPOCH: 2, "accuracy": 0.6, "hostname": "n1"})
+    stopped_on = {EPOCH: 2, "accuracy": 0.6, CURVE: "[0.5, 0.6]", "hostname": "n1"}
+    searcher.on_trial_complete("a", stopped_on)
     trial = _trial(searcher, 0)
     assert trial.state == optuna.trial.TrialState.PRUNED
     assert trial.values is None

@@ -1,0 +1,273 @@
+"""Reading searches cheaply and again and again, for a dashboard watching a search that runs.
+
+`load_search` builds every trial through Optuna's ORM: right for one read, too slow for a page that
+opens a 2,000-trial search (about 2 s of ORM objects) and then re-reads it every few seconds. Here a
+`LiveSearch` reads Optuna's tables with plain SELECTs and keeps every finished trial it has read: a
+COMPLETE, PRUNED or FAIL trial can never change in Optuna's storage, so each refresh reads only the
+trials that are new or were still running. Nothing is written and nothing is copied elsewhere; the
+records are the same `TrialRecord`s that `load_search` returns.
+
+If Optuna's schema ever changes under these SELECTs, reading falls back to Optuna's own API.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import threading
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import DateTime, Float, Integer, String, Text, column, func, select, table
+from sqlalchemy.exc import SQLAlchemyError
+
+from autonn.errors import StoreError
+from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage
+from autonn.store._read import study_id_of
+from autonn.store._records import CONFIG_ATTR, Search, SearchInfo, TrialRecord, trial_record
+
+logger = logging.getLogger("autonn.store")
+
+FINISHED = frozenset({"COMPLETE", "PRUNED", "FAIL"})
+
+# Optuna's RDB schema (optuna/storages/_rdb/models.py), only the columns read here.
+_STUDIES = table("studies", column("study_id", Integer), column("study_name", String))
+_DIRECTIONS = table("study_directions", column("study_id", Integer), column("objective", Integer))
+_STUDY_ATTRS = table(
+    "study_user_attributes",
+    column("study_id", Integer),
+    column("key", String),
+    column("value_json", Text),
+)
+_TRIALS = table(
+    "trials",
+    column("trial_id", Integer),
+    column("number", Integer),
+    column("study_id", Integer),
+    column("state", String),
+    column("datetime_start", DateTime),
+    column("datetime_complete", DateTime),
+)
+_VALUES = table(
+    "trial_values",
+    column("trial_value_id", Integer),
+    column("trial_id", Integer),
+    column("objective", Integer),
+    column("value", Float),
+    column("value_type", String),
+)
+_PARAMS = table(
+    "trial_params",
+    column("param_id", Integer),
+    column("trial_id", Integer),
+    column("param_name", String),
+    column("param_value", Float),
+    column("distribution_json", Text),
+)
+_ATTRS = table(
+    "trial_user_attributes",
+    column("trial_user_attribute_id", Integer),
+    column("trial_id", Integer),
+    column("key", String),
+    column("value_json", Text),
+)
+# Above this many trials to read, select a study's rows by a sub-query instead of an IN list
+# (SQLite before 3.32 allows 999 bound parameters).
+_IN_LIMIT = 500
+
+
+class LiveSearch:
+    """One search, re-read cheaply: `refresh()` returns it as stored now.
+
+    The first refresh reads every trial; later ones read only trials that appeared or were not
+    finished last time. Safe to share between threads (a dashboard's sessions share one).
+    """
+
+    def __init__(self, name: str, storage: str = DEFAULT_STORAGE) -> None:
+        self.name = name
+        self.storage = storage
+        self.version = 0  # goes up whenever a refresh found something new
+        self.fetched = 0  # trials read by the last refresh (what a refresh costs)
+        self._lock = threading.Lock()
+        self._rdb = open_storage(storage)
+        self._study_id = study_id_of(self._rdb, name, storage)
+        self._info: SearchInfo | None = None
+        self._records: dict[int, TrialRecord] = {}  # trial_id -> record
+        self._fast = True
+        self._search: Search | None = None
+
+    def refresh(self) -> Search:
+        with self._lock:
+            if self._info is None:
+                self._info = _search_info(self._rdb, self._study_id, self.name)
+            try:
+                changed = self._read_new() if self._fast else self._read_all()
+            except SQLAlchemyError as exc:
+                if not self._fast:
+                    raise StoreError(f"cannot read {display_url(self.storage)}: {exc}") from exc
+                logger.warning("fast read of %s failed (%s); using Optuna's API", self.name, exc)
+                self._fast = False
+                changed = self._read_all()
+            if changed or self._search is None:
+                self.version += 1
+                trials = sorted(self._records.values(), key=lambda t: t.number)
+                counts = dict(Counter(t.state for t in trials))
+                info = SearchInfo(self._info.name, self._info.config, self._info.objectives, counts)
+                self._search = Search(info=info, trials=trials, storage=self.storage)
+            return self._search
+
+    def _read_new(self) -> bool:
+        engine = self._rdb.engine
+        with engine.connect() as conn:
+            if (
+                conn.execute(
+                    select(_STUDIES.c.study_id).where(_STUDIES.c.study_id == self._study_id)
+                ).first()
+                is None
+            ):
+                raise StoreError(f"the search {self.name!r} was deleted from the database")
+            # States first: a trial read as finished here had all its rows written before.
+            rows = conn.execute(select(_TRIALS).where(_TRIALS.c.study_id == self._study_id)).all()
+            known = self._records
+            wanted = {r.trial_id: r for r in rows if not _finished_known(known.get(r.trial_id))}
+            self.fetched = len(wanted)
+            if not wanted:
+                return False
+            children = self._children(conn, list(wanted))
+        objectives = self._info.objectives
+        changed = False
+        for trial_id, row in wanted.items():
+            values, params, attrs = children.get(trial_id, ({}, [], {}))
+            record = TrialRecord(
+                number=row.number,
+                state=str(getattr(row.state, "name", row.state)),
+                values=_named(values, objectives),
+                params=dict(params),
+                attrs=attrs,
+                started=row.datetime_start,
+                finished=row.datetime_complete,
+            )
+            changed = changed or known.get(trial_id) != record
+            known[trial_id] = record
+        return changed
+
+    def _children(self, conn, ids: list[int]) -> dict[int, tuple[dict, list, dict]]:
+        if len(ids) <= _IN_LIMIT:
+            wanted = set(ids)
+
+            def where(t):
+                return t.c.trial_id.in_(ids)
+        else:
+            wanted = set(ids)
+            of_study = select(_TRIALS.c.trial_id).where(_TRIALS.c.study_id == self._study_id)
+
+            def where(t):
+                return t.c.trial_id.in_(of_study.scalar_subquery())
+
+        out: dict[int, tuple[dict, list, dict]] = {i: ({}, [], {}) for i in wanted}
+        for r in conn.execute(
+            select(_VALUES.c.trial_id, _VALUES.c.objective, _VALUES.c.value, _VALUES.c.value_type)
+            .where(where(_VALUES))
+            .order_by(_VALUES.c.trial_value_id)
+        ):
+            if r.trial_id in wanted:
+                out[r.trial_id][0][r.objective] = _stored_value(r.value, r.value_type)
+        for r in conn.execute(
+            select(
+                _PARAMS.c.trial_id,
+                _PARAMS.c.param_name,
+                _PARAMS.c.param_value,
+                _PARAMS.c.distribution_json,
+            )
+            .where(where(_PARAMS))
+            .order_by(_PARAMS.c.param_id)
+        ):
+            if r.trial_id in wanted:
+                external = _distribution(r.distribution_json).to_external_repr(r.param_value)
+                out[r.trial_id][1].append((r.param_name, external))
+        for r in conn.execute(
+            select(_ATTRS.c.trial_id, _ATTRS.c.key, _ATTRS.c.value_json)
+            .where(where(_ATTRS))
+            .order_by(_ATTRS.c.trial_user_attribute_id)
+        ):
+            if r.trial_id in wanted:
+                out[r.trial_id][2][r.key] = json.loads(r.value_json)
+        return out
+
+    def _read_all(self) -> bool:
+        frozen = self._rdb.get_all_trials(self._study_id, deepcopy=False)
+        self._records = {t._trial_id: trial_record(t, self._info.objectives) for t in frozen}
+        self.fetched = len(frozen)
+        return True
+
+
+def search_infos(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
+    """Like `list_searches`, oldest first, but counts trials in SQL instead of loading them all."""
+    rdb = open_storage(storage)
+    try:
+        with rdb.engine.connect() as conn:
+            studies = conn.execute(select(_STUDIES).order_by(_STUDIES.c.study_id)).all()
+            counts: dict[int, Counter] = {s.study_id: Counter() for s in studies}
+            for r in conn.execute(
+                select(_TRIALS.c.study_id, _TRIALS.c.state, func.count()).group_by(
+                    _TRIALS.c.study_id, _TRIALS.c.state
+                )
+            ):
+                counts.setdefault(r[0], Counter())[str(getattr(r[1], "name", r[1]))] = r[2]
+            n_objectives = Counter(r.study_id for r in conn.execute(select(_DIRECTIONS.c.study_id)))
+            configs = {
+                r.study_id: json.loads(r.value_json)
+                for r in conn.execute(
+                    select(_STUDY_ATTRS.c.study_id, _STUDY_ATTRS.c.value_json).where(
+                        _STUDY_ATTRS.c.key == CONFIG_ATTR
+                    )
+                )
+            }
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read {display_url(storage)}: {exc}") from exc
+    return [
+        _make_info(
+            s.study_name, configs.get(s.study_id, {}), n_objectives[s.study_id], counts[s.study_id]
+        )
+        for s in studies
+    ]
+
+
+def _search_info(rdb, study_id: int, name: str) -> SearchInfo:
+    config = rdb.get_study_user_attrs(study_id).get(CONFIG_ATTR, {})
+    return _make_info(name, config, len(rdb.get_study_directions(study_id)), {})
+
+
+def _make_info(name: str, config: dict, n_objectives: int, counts: dict) -> SearchInfo:
+    config = config if isinstance(config, dict) else {}
+    objectives = tuple(config.get("objectives") or [f"value_{i}" for i in range(n_objectives)])
+    return SearchInfo(name=name, config=config, objectives=objectives, counts=dict(counts))
+
+
+def _named(values: dict[int, float], objectives: tuple[str, ...]) -> dict[str, float]:
+    if len(values) != len(objectives):
+        return {}
+    return {objectives[i]: values[i] for i in range(len(objectives))}
+
+
+def _finished_known(record: TrialRecord | None) -> bool:
+    return record is not None and record.state in FINISHED
+
+
+def _stored_value(value: float | None, value_type: Any) -> float:
+    kind = str(getattr(value_type, "name", value_type))
+    if kind == "INF_POS":
+        return math.inf
+    if kind == "INF_NEG":
+        return -math.inf
+    return float(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _distribution(distribution_json: str):
+    # A search has a handful of distinct distributions; parsing each once is most of the saving.
+    from optuna.distributions import json_to_distribution
+
+    return json_to_distribution(distribution_json)
