@@ -113,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", help=".npz with array x, or .csv with the feature columns")
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
     p.set_defaults(run=_predict)
+
+    p = sub.add_parser(
+        "dashboard", help="browse searches and their Pareto fronts, live; export from the page"
+    )
+    _storage_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(run=_dashboard)
     return parser
 
 
@@ -222,6 +230,13 @@ def _predict(args: argparse.Namespace) -> int:
     model = load(args.package)
     sys.stdout.write(model.predictions_csv(model.read_inputs(args.input), proba=args.proba))
     return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from dashboard import serve
+
+    print(f"autonn dashboard: http://{args.host}:{args.port}  (Ctrl-C stops it)")
+    return serve(args.storage, host=args.host, port=args.port)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -76,6 +76,7 @@ _ATTRS = table(
 # Above this many trials to read, select a study's rows by a sub-query instead of an IN list
 # (SQLite before 3.32 allows 999 bound parameters).
 _IN_LIMIT = 500
+_FAST_TRIES = 3
 
 
 class LiveSearch:
@@ -95,21 +96,14 @@ class LiveSearch:
         self._study_id = study_id_of(self._rdb, name, storage)
         self._info: SearchInfo | None = None
         self._records: dict[int, TrialRecord] = {}  # trial_id -> record
-        self._fast = True
+        self._fast_failures = 0
         self._search: Search | None = None
 
     def refresh(self) -> Search:
         with self._lock:
             if self._info is None:
                 self._info = _search_info(self._rdb, self._study_id, self.name)
-            try:
-                changed = self._read_new() if self._fast else self._read_all()
-            except SQLAlchemyError as exc:
-                if not self._fast:
-                    raise StoreError(f"cannot read {display_url(self.storage)}: {exc}") from exc
-                logger.warning("fast read of %s failed (%s); using Optuna's API", self.name, exc)
-                self._fast = False
-                changed = self._read_all()
+            changed = self._read()
             if changed or self._search is None:
                 self.version += 1
                 trials = sorted(self._records.values(), key=lambda t: t.number)
@@ -118,18 +112,34 @@ class LiveSearch:
                 self._search = Search(info=info, trials=trials, storage=self.storage)
             return self._search
 
+    def _read(self) -> bool:
+        # A failing plain read (a busy database, or a schema these SELECTs do not know) falls back
+        # to Optuna's API for this refresh; after a few failures in a row, for good.
+        if self._fast_failures < _FAST_TRIES:
+            try:
+                changed = self._read_new()
+                self._fast_failures = 0
+                return changed
+            except SQLAlchemyError as exc:
+                self._fast_failures += 1
+                logger.warning("plain read of %s failed (%s); using Optuna's API", self.name, exc)
+        try:
+            return self._read_all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read {display_url(self.storage)}: {exc}") from exc
+
     def _read_new(self) -> bool:
         engine = self._rdb.engine
         with engine.connect() as conn:
-            if (
-                conn.execute(
-                    select(_STUDIES.c.study_id).where(_STUDIES.c.study_id == self._study_id)
-                ).first()
-                is None
-            ):
-                raise StoreError(f"the search {self.name!r} was deleted from the database")
+            here = select(_STUDIES.c.study_name).where(_STUDIES.c.study_id == self._study_id)
+            if conn.execute(here).scalar() != self.name:
+                self._restart()  # deleted, perhaps made again under the same name
             # States first: a trial read as finished here had all its rows written before.
             rows = conn.execute(select(_TRIALS).where(_TRIALS.c.study_id == self._study_id)).all()
+            if _replaced(self._records, rows):
+                # SQLite reuses the ids of a deleted study and its trials: a search deleted and
+                # made again under the same name shows as trials that are gone or not the same.
+                self._restart()
             known = self._records
             wanted = {r.trial_id: r for r in rows if not _finished_known(known.get(r.trial_id))}
             self.fetched = len(wanted)
@@ -142,7 +152,7 @@ class LiveSearch:
             values, params, attrs = children.get(trial_id, ({}, [], {}))
             record = TrialRecord(
                 number=row.number,
-                state=str(getattr(row.state, "name", row.state)),
+                state=_state(row.state),
                 values=_named(values, objectives),
                 params=dict(params),
                 attrs=attrs,
@@ -152,6 +162,14 @@ class LiveSearch:
             changed = changed or known.get(trial_id) != record
             known[trial_id] = record
         return changed
+
+    def _restart(self) -> None:
+        try:
+            self._study_id = study_id_of(self._rdb, self.name, self.storage)
+        except StoreError:
+            raise StoreError(f"the search {self.name!r} is no longer in the database") from None
+        self._info = _search_info(self._rdb, self._study_id, self.name)
+        self._records = {}
 
     def _children(self, conn, ids: list[int]) -> dict[int, tuple[dict, list, dict]]:
         if len(ids) <= _IN_LIMIT:
@@ -215,7 +233,7 @@ def search_infos(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
                     _TRIALS.c.study_id, _TRIALS.c.state
                 )
             ):
-                counts.setdefault(r[0], Counter())[str(getattr(r[1], "name", r[1]))] = r[2]
+                counts.setdefault(r[0], Counter())[_state(r[1])] = r[2]
             n_objectives = Counter(r.study_id for r in conn.execute(select(_DIRECTIONS.c.study_id)))
             configs = {
                 r.study_id: json.loads(r.value_json)
@@ -244,6 +262,26 @@ def _make_info(name: str, config: dict, n_objectives: int, counts: dict) -> Sear
     config = config if isinstance(config, dict) else {}
     objectives = tuple(config.get("objectives") or [f"value_{i}" for i in range(n_objectives)])
     return SearchInfo(name=name, config=config, objectives=objectives, counts=dict(counts))
+
+
+def _replaced(known: dict[int, TrialRecord], rows) -> bool:
+    if not known:
+        return False
+    if len(known.keys() - {r.trial_id for r in rows}) > 0:
+        return True
+    for r in rows:
+        record = known.get(r.trial_id)
+        if record is not None and (
+            record.number != r.number
+            or record.started != r.datetime_start
+            or (record.state in FINISHED and record.state != _state(r.state))
+        ):
+            return True
+    return False
+
+
+def _state(value: Any) -> str:
+    return str(getattr(value, "name", value))
 
 
 def _named(values: dict[int, float], objectives: tuple[str, ...]) -> dict[str, float]:

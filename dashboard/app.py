@@ -1,0 +1,463 @@
+"""The autonn dashboard page. Widgets only: data comes from `queries`, figures from `figures`.
+
+Run it with `autonn dashboard --storage URL` (or `python -m streamlit run dashboard/app.py --
+--storage URL`). It only reads the database, through `autonn.store`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+try:
+    import dashboard
+except ImportError:  # run from a checkout that is not installed: the repo root holds the package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import dashboard
+
+from autonn.errors import AutonnError
+from autonn.store import LiveSearch, display_url, search_infos
+from dashboard import figures, queries
+from dashboard.queries import human_bytes
+
+TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
+
+
+# --- cached reads: finished trials are read once per server, derived frames once per change -----
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def live_search(storage: str, name: str) -> LiveSearch:
+    return LiveSearch(name, storage)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def derived(storage: str, name: str, version: int, what: str, _live: LiveSearch):
+    search = _live.refresh()
+    if what == "frame":
+        return queries.trials_frame(search)
+    df = derived(storage, name, version, "frame", _live)
+    if what == "hypervolume":
+        return queries.hypervolume_history(df)
+    if what == "throughput":
+        return queries.throughput(df)
+    if what == "importance":
+        return queries.importance(df)
+    raise ValueError(what)
+
+
+def load(storage: str, name: str):
+    """The search as stored now, and its trial frame (read incrementally)."""
+    live = live_search(storage, name)
+    search = live.refresh()
+    return live, search, derived(storage, name, live.version, "frame", live)
+
+
+# --- page --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.set_page_config(page_title="autonn dashboard", layout="wide")
+    storage = dashboard.storage_from(sys.argv[1:], os.environ)
+    st.sidebar.title("autonn")
+    st.sidebar.caption(f"database: `{display_url(storage)}`")
+    try:
+        infos = search_infos(storage)
+    except AutonnError as exc:
+        st.title("autonn dashboard")
+        st.warning(f"Cannot open the database. {exc}")
+        st.info(
+            "Start a search first, e.g. `autonn search mlp --data digits`, or point the "
+            "dashboard at its database: `autonn dashboard --storage sqlite:///path/to/autonn.db`."
+        )
+        return
+    if not infos:
+        st.title("autonn dashboard")
+        st.info(
+            f"No search in {display_url(storage)} yet. Start one with "
+            f"`autonn search mlp --data digits --storage {display_url(storage)}`; "
+            "it shows up here when its first trial is stored."
+        )
+        st.button("Check again")
+        return
+
+    name = choose_search(infos)
+    if name is None:
+        return
+    info = next(i for i in infos if i.name == name)
+    options = sidebar_options(info)
+    run_every = options["interval"] if options["live"] else None
+    st.fragment(search_page, run_every=run_every)(storage, name, options)
+
+
+def choose_search(infos) -> str | None:
+    """The search to show: ?search=NAME in the URL, else the sidebar's choice (the latest first)."""
+    names = [i.name for i in infos]
+    sizes = {i.name: sum(i.counts.values()) for i in infos}
+    asked = st.query_params.get("search")
+    unknown = asked is not None and asked not in names
+    if unknown:
+        st.warning(
+            f"No search named {asked!r} in this database; searches there: {', '.join(names)}. "
+            "Choose one in the sidebar."
+        )
+
+    def remember() -> None:
+        st.query_params["search"] = st.session_state["search"]
+
+    return st.sidebar.selectbox(
+        "Search",
+        names,
+        index=None if unknown else names.index(asked) if asked in names else len(names) - 1,
+        key="search",
+        on_change=remember,
+        placeholder="choose a search",
+        format_func=lambda n: f"{n} ({sizes[n]} trials)",
+    )
+
+
+def sidebar_options(info) -> dict:
+    side = st.sidebar
+    running = info.counts.get("RUNNING", 0) + info.counts.get("WAITING", 0)
+    live = side.toggle(
+        "Live refresh", value=running > 0, help="Re-read new and running trials on an interval."
+    )
+    interval = side.select_slider(
+        "every (seconds)", options=[2, 5, 10, 30, 60], value=5, disabled=not live
+    )
+    side.divider()
+    which = side.radio(
+        "Accuracy",
+        list(queries.ACCURACY_COLUMNS),
+        horizontal=True,
+        help="The front is chosen on validation accuracy; test accuracy shows how it holds up.",
+    )
+    color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
+    show_pruned = side.checkbox("Show trials stopped early")
+    show_failed = side.checkbox("Show failed trials")
+    side.divider()
+    side.markdown("**Constraints**")
+    max_kb = side.number_input(
+        "max size (KB)", min_value=0.0, value=None, step=1.0, placeholder="none"
+    )
+    min_acc = side.number_input(
+        "min accuracy", min_value=0.0, max_value=1.0, value=None, step=0.01, placeholder="none"
+    )
+    return dict(
+        live=live,
+        interval=interval,
+        y=queries.ACCURACY_COLUMNS[which],
+        color_by="family" if color_by == "model family" else "quantization",
+        show_pruned=show_pruned,
+        show_failed=show_failed,
+        max_size=max_kb * 1024 if max_kb else None,
+        min_accuracy=min_acc if min_acc else None,
+    )
+
+
+def search_page(storage: str, name: str, options: dict) -> None:
+    try:
+        live, search, df = load(storage, name)
+    except AutonnError as exc:
+        st.warning(f"Cannot read the search {name!r}: {exc}")
+        return
+    headline(search, df)
+    done = queries.complete(df)
+    y = options["y"]
+    if y != "accuracy" and done[y].isna().all():
+        st.info("These trials have no test accuracy stored; showing validation accuracy.")
+        options = {**options, "y": "accuracy"}
+    # Only the open tab runs (on_change="rerun"): opening the page builds one figure, not seven.
+    tabs = dict(zip(TABS, st.tabs(TABS, key="tab", on_change="rerun"), strict=True))
+    if tabs["Pareto front"].open:
+        with tabs["Pareto front"]:
+            if done.empty:
+                no_complete(search)
+            else:
+                pareto_tab(df, options)
+    if tabs["Progress"].open:
+        with tabs["Progress"]:
+            progress_tab(storage, name, live, df)
+    if tabs["Trials"].open:
+        with tabs["Trials"]:
+            trials_tab(df, name)
+    if tabs["Analysis"].open:
+        with tabs["Analysis"]:
+            analysis_tab(storage, name, live, search, df, options)
+    if tabs["Export"].open:
+        with tabs["Export"]:
+            export_tab(storage, name, search, df, options)
+    if tabs["Compare"].open:
+        with tabs["Compare"]:
+            compare_tab(storage, name, df, options)
+    st.caption(
+        f"{len(df)} trials · this refresh read {live.fetched} new or unfinished trial(s)"
+        + (f" · live, every {options['interval']} s" if options["live"] else "")
+    )
+
+
+def headline(search, df) -> None:
+    config = search.info.config
+    st.header(search.name)
+    bits = [
+        f"space `{config['space']}`" if config.get("space") else None,
+        f"data `{config['data']}`" if config.get("data") else None,
+        "objectives: " + ", ".join(search.objectives),
+        f"created {config['created']}" if config.get("created") else None,
+    ]
+    st.caption(" · ".join(b for b in bits if b))
+    counts = search.info.counts
+    done = queries.complete(df)
+    cols = st.columns(7)
+    cols[0].metric("trials", len(df))
+    cols[1].metric("complete", counts.get("COMPLETE", 0))
+    cols[2].metric("stopped early", counts.get("PRUNED", 0))
+    cols[3].metric("failed", counts.get("FAIL", 0))
+    cols[4].metric("running", counts.get("RUNNING", 0) + counts.get("WAITING", 0))
+    if not done.empty:
+        cols[5].metric("best val accuracy", f"{done['accuracy'].max():.4f}")
+        cols[6].metric("smallest", human_bytes(done["size_bytes"].min()))
+
+
+def no_complete(search) -> None:
+    counts = search.info.counts
+    shown = ", ".join(f"{n} {s.lower()}" for s, n in counts.items()) or "no trials"
+    st.info(
+        f"No trial of {search.name!r} has completed yet ({shown}). The Pareto front appears "
+        "when the first trial is trained, compressed and measured; turn on Live refresh to "
+        "watch for it."
+    )
+
+
+def pareto_tab(df, options: dict) -> None:
+    selected = st.session_state.get("selected_trial")
+    fig = figures.pareto(
+        df,
+        y=options["y"],
+        color_by=options["color_by"],
+        show_pruned=options["show_pruned"],
+        show_failed=options["show_failed"],
+        max_size=options["max_size"],
+        min_accuracy=options["min_accuracy"],
+        selected=selected,
+    )
+    event = st.plotly_chart(
+        fig, key="pareto", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if points and points[0].get("customdata"):
+        clicked = int(points[0]["customdata"][0])
+        if clicked != selected:
+            st.session_state["selected_trial"] = clicked
+            st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
+    st.caption(
+        "Every complete trial is a point (circle: not pruned, diamond: pruned). The black step "
+        "line is the Pareto front: no other trial is both smaller and more accurate. Click a "
+        "point to select it for export and learning curves."
+    )
+    front = df[df["on_front"]].sort_values("size_bytes")
+    if options["max_size"] is not None or options["min_accuracy"] is not None:
+        ok = queries.feasible(
+            front,
+            max_size=options["max_size"],
+            min_accuracy=options["min_accuracy"],
+            y=options["y"],
+        )
+        st.markdown(f"**{int(ok.sum())} of {len(front)}** front trials meet the constraints.")
+        front = front.assign(feasible=ok)
+    cols = [
+        c
+        for c in [
+            "trial",
+            "accuracy",
+            "test_accuracy",
+            "size_bytes",
+            "latency_ms",
+            "quantization",
+            "prune_ratio",
+            "n_params",
+            "feasible",
+        ]
+        if c in front and not front[c].isna().all()
+    ]
+    st.dataframe(front[cols], hide_index=True, width="stretch")
+
+
+def progress_tab(storage: str, name: str, live, df) -> None:
+    history = derived(storage, name, live.version, "hypervolume", live)
+    if history.empty:
+        st.info("The hypervolume starts with the first complete trial.")
+    else:
+        left, right = st.columns(2)
+        left.plotly_chart(figures.hypervolume(history, x="finished"), width="stretch")
+        if history["minutes"].notna().any():
+            right.plotly_chart(figures.hypervolume(history, x="minutes"), width="stretch")
+        st.caption(
+            "Hypervolume: the area the front dominates, with accuracy from 0 and log size from "
+            "the smallest model to a tenth past the largest (so 1.0 is near the best possible). "
+            "It only grows; flat stretches mean recent trials did not improve the front."
+        )
+    counts = derived(storage, name, live.version, "throughput", live)
+    if not counts.empty:
+        st.plotly_chart(figures.throughput(counts), width="stretch")
+
+
+def trials_tab(df, name: str) -> None:
+    states = sorted(df["state"].unique())
+    chosen = st.multiselect("States", states, default=states)
+    shown = df[df["state"].isin(chosen)]
+    columns = [c for c in df.columns if c not in ("hover",) and not shown[c].isna().all()]
+    st.dataframe(
+        shown[columns],
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config={
+            "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "finished": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+    st.download_button(
+        "Download CSV",
+        data=lambda: shown[columns].to_csv(index=False),
+        file_name=f"{name}-trials.csv",
+        mime="text/csv",
+    )
+
+
+def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> None:
+    st.subheader("Learning curves")
+    with_curves = df[df["last_accuracy"].notna()]
+    front = df[df["on_front"]].sort_values("size_bytes")["trial"].tolist()
+    # Up to 6 front trials from the smallest to the most accurate.
+    spread = sorted({round(k * (len(front) - 1) / 5) for k in range(6)}) if front else []
+    default = [front[i] for i in spread]
+    selected = st.session_state.get("selected_trial")
+    if selected is not None and selected not in default:
+        default.append(selected)
+    picked = st.multiselect(
+        "Trials",
+        with_curves["trial"].tolist(),
+        default=[t for t in default if t in set(with_curves["trial"])],
+    )
+    if picked:
+        st.plotly_chart(figures.learning_curves(queries.curves(search, picked)), width="stretch")
+    st.subheader("Parameter importance")
+    imp = derived(storage, name, live.version, "importance", live)
+    if imp.empty:
+        st.info("Importance needs at least 2 complete trials.")
+    else:
+        st.plotly_chart(figures.importance(imp), width="stretch")
+        st.caption(
+            "Rank correlation of each parameter with each objective over the complete trials "
+            "(correlation ratio for categories), as a share per objective."
+        )
+    st.subheader("Parallel coordinates")
+    if len(queries.complete(df)) < 2:
+        st.info("Parallel coordinates need at least 2 complete trials.")
+    else:
+        st.plotly_chart(figures.parallel(df, y=options["y"]), width="stretch")
+
+
+def export_tab(storage: str, name: str, search, df, options: dict) -> None:
+    front = df[df["on_front"]].sort_values("size_bytes")
+    if front.empty:
+        st.info("Nothing to export yet: no trial has completed.")
+        return
+    labels = {
+        int(r.trial): f"trial {r.trial} · {r.accuracy:.4f} val · {human_bytes(r.size_bytes)}"
+        f" · {r.quantization}"
+        for r in front.itertuples()
+    }
+    how = st.radio("Choose", ["a point on the front", "a rule"], horizontal=True)
+    if how == "a rule":
+        choice = pick_by_rule(search, options)
+        if choice is None:
+            return
+        trial, pick, reason = choice
+        st.write(f"`--pick {pick}` chooses **{labels.get(trial, f'trial {trial}')}**: {reason}.")
+    else:
+        numbers = list(labels)
+        selected = st.session_state.get("selected_trial")
+        index = numbers.index(selected) if selected in labels else len(numbers) - 1
+        trial = st.selectbox("Front trial", numbers, index=index, format_func=labels.get)
+        pick = None
+    command = f"autonn export {name} OUT " + (f"--pick '{pick}'" if pick else f"--trial {trial}")
+    st.caption(f"Same as `{command} --storage {display_url(storage)}`, then zipped.")
+    if st.button(f"Export trial {trial}", type="primary"):
+        from dashboard.exporting import export_zip
+
+        with st.spinner(f"Exporting trial {trial}: writing and verifying the package..."):
+            try:
+                st.session_state["export"] = export_zip(name, storage, trial=trial, pick=pick)
+            except ImportError as exc:
+                st.warning(f"Export is not available in this install of autonn ({exc}).")
+            except AutonnError as exc:
+                st.error(f"Export failed: {exc}")
+    done = st.session_state.get("export")
+    if done is not None and done.search == name:
+        result = done.result
+        checked = (
+            f" Test accuracy of the package: {result.test_accuracy:.4f} (the search stored "
+            f"{result.stored_test_accuracy:.4f})."
+            if hasattr(result, "test_accuracy") and hasattr(result, "stored_test_accuracy")
+            else ""
+        )
+        st.success(f"Exported trial {done.trial} of {name}: {', '.join(done.files)}.{checked}")
+        st.download_button(
+            f"Download {done.file_name}",
+            data=done.data,
+            file_name=done.file_name,
+            mime="application/zip",
+        )
+
+
+def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
+    """The trial `autonn export --pick RULE` would export, chosen by the same code."""
+    try:
+        from autonn.export import NAMED_PICKS, choose
+    except ImportError as exc:
+        st.warning(f"Export is not available in this install of autonn ({exc}).")
+        return None
+    rules = list(NAMED_PICKS)
+    if options["max_size"] is not None:
+        rules.insert(0, f"size_bytes<={options['max_size']:.0f}")
+    if options["min_accuracy"] is not None:
+        rules.insert(0, f"accuracy>={options['min_accuracy']:g}")
+    pick = st.selectbox(
+        "Rule", rules, help="Constraints come from the sidebar; picks use validation accuracy."
+    )
+    try:
+        record, reason = choose(search.trials, search.objectives, pick, search=search.name)
+    except AutonnError as exc:
+        st.warning(str(exc))
+        return None
+    return record.number, pick, reason
+
+
+def compare_tab(storage: str, name: str, df, options: dict) -> None:
+    try:
+        others = [i.name for i in search_infos(storage) if i.name != name]
+    except AutonnError as exc:
+        st.warning(str(exc))
+        return
+    if not others:
+        st.info("This database holds only one search; run another to compare fronts.")
+        return
+    if queries.complete(df).empty:
+        st.info(f"{name!r} has no complete trial yet, so no front to compare.")
+        return
+    picked = st.multiselect("Compare with", others, default=others[-1:])
+    frames = {name: df}
+    for other in picked:
+        try:
+            frames[other] = load(storage, other)[2]
+        except AutonnError as exc:
+            st.warning(f"Cannot read {other!r}: {exc}")
+    st.plotly_chart(figures.compare(frames, y=options["y"]), width="stretch")
+
+
+main()

@@ -1,0 +1,364 @@
+"""The dashboard's plotly figures, built from the frames in `queries`. Pure: no Streamlit.
+
+Plain SVG scatter traces (not WebGL): 2,000 points draw quickly, and the page renders the same in
+a headless browser without a GPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard import queries
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D"]
+QUANT_COLORS = {
+    "fp32": "#4C78A8",
+    "fp16": "#72B7B2",
+    "int8-dynamic": "#F58518",
+    "int8-static": "#E45756",
+}
+FRONT_COLOR = "#111111"
+FEASIBLE_COLOR = "#2CA02C"
+Y_TITLES = {"accuracy": "validation accuracy", "test_accuracy": "test accuracy"}
+# No plotly template: Streamlit's theme styles the charts (and a template costs 15 ms a figure).
+_LAYOUT = dict(
+    margin=dict(l=60, r=20, t=40, b=50),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    hoverlabel=dict(align="left"),
+)
+
+
+def pareto(
+    df: pd.DataFrame,
+    *,
+    y: str = "accuracy",
+    color_by: str = "quantization",
+    show_pruned: bool = False,
+    show_failed: bool = False,
+    max_size: float | None = None,
+    min_accuracy: float | None = None,
+    selected: int | None = None,
+) -> go.Figure:
+    """Size (log x) against accuracy: every measured trial, the front joined as a step line.
+
+    Colour: quantization level or model family; marker: circle = not pruned, diamond = pruned.
+    Trials that never got a size (stopped early, failed) go in a strip on the right, at the
+    accuracy they reached, when asked for. customdata[0] of every point is its trial number.
+    """
+    side = (show_pruned or show_failed) and not df[
+        df["state"].isin(_side_states(df, show_pruned, show_failed))
+    ].empty
+    fig = (
+        make_subplots(
+            rows=1, cols=2, shared_yaxes=True, column_widths=[0.86, 0.14], horizontal_spacing=0.02
+        )
+        if side
+        else go.Figure()
+    )
+    cell = dict(row=1, col=1) if side else {}
+    done = queries.complete(df)
+    done = done[done[y].notna()]
+    colors = _colors(done[color_by]) if color_by in done else {}
+    constrained = max_size is not None or min_accuracy is not None
+    if constrained and not done.empty:
+        _feasible_region(fig, done, y, max_size, min_accuracy, cell)
+    for (group, pruned), part in done.groupby([color_by, "pruned"], sort=True):
+        fig.add_trace(
+            go.Scatter(
+                x=part["size_bytes"],
+                y=part[y],
+                mode="markers",
+                name=f"{group}{' · pruned' if pruned else ''}",
+                legendgroup=str(group),
+                marker=dict(
+                    color=colors.get(group, PALETTE[0]),
+                    symbol="diamond" if pruned else "circle",
+                    size=7,
+                    opacity=0.55,
+                    line=dict(width=0),
+                ),
+                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    line = queries.staircase(done, y)
+    if not line.empty:
+        ok = (
+            queries.feasible(line, max_size=max_size, min_accuracy=min_accuracy, y=y)
+            if constrained
+            else pd.Series(True, index=line.index)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=line["size_bytes"],
+                y=line[y],
+                mode="lines+markers",
+                line=dict(shape="hv", color=FRONT_COLOR, width=2),
+                name=f"Pareto front ({len(line)})",
+                # Open rings: the trial's own colour and pruning marker stay visible inside.
+                marker=dict(
+                    symbol="circle-open",
+                    size=15,
+                    color=np.where(ok, FEASIBLE_COLOR if constrained else FRONT_COLOR, "#BBBBBB"),
+                    line=dict(width=2.5),
+                ),
+                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
+                hovertemplate="<b>on the front</b><br>%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    if selected is not None and selected in set(done["trial"]):
+        row = done[done["trial"] == selected].iloc[0]
+        fig.add_trace(
+            go.Scatter(
+                x=[row["size_bytes"]],
+                y=[row[y]],
+                mode="markers",
+                name=f"trial {selected}",
+                marker=dict(size=18, symbol="circle-open", color="#D62728", line=dict(width=3)),
+                hoverinfo="skip",
+            ),
+            **cell,
+        )
+    if side:
+        _side_strip(fig, df, y, show_pruned, show_failed)
+    fig.update_xaxes(type="log", title_text="deployed size (bytes, log scale)", **cell)
+    fig.update_yaxes(title_text=Y_TITLES.get(y, y), **cell)
+    fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
+    return fig
+
+
+def _side_states(df: pd.DataFrame, pruned: bool, failed: bool) -> list[str]:
+    return (["PRUNED"] if pruned else []) + (["FAIL"] if failed else [])
+
+
+def _side_strip(fig: go.Figure, df: pd.DataFrame, y: str, pruned: bool, failed: bool) -> None:
+    for state, label, symbol, color in (
+        ("PRUNED", "stopped early", "x-thin-open", "#888888"),
+        ("FAIL", "failed", "x", "#D62728"),
+    ):
+        if state not in _side_states(df, pruned, failed):
+            continue
+        part = df[df["state"] == state]
+        if part.empty:
+            continue
+        # A stopped trial sits at the validation accuracy it reached; a failed one, which has
+        # none, along the bottom (not at 0, which would squash the chart).
+        floor = _floor(df, y)
+        ys = part["last_accuracy"].fillna(floor) if state == "PRUNED" else np.full(len(part), floor)
+        fig.add_trace(
+            go.Scatter(
+                x=[label] * len(part),
+                y=ys,
+                mode="markers",
+                name=f"{label} ({len(part)})",
+                marker=dict(symbol=symbol, color=color, size=7, line=dict(width=1, color=color)),
+                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(type="category", row=1, col=2, title_text="no size")
+
+
+def _floor(df: pd.DataFrame, y: str) -> float:
+    shown = pd.concat([queries.complete(df)[y], df.loc[df["state"] == "PRUNED", "last_accuracy"]])
+    shown = shown.dropna()
+    return float(shown.min()) if not shown.empty else 0.0
+
+
+def _feasible_region(fig, done, y, max_size, min_accuracy, cell) -> None:
+    x_hi = max_size if max_size is not None else float(done["size_bytes"].max()) * 2
+    x_lo = float(done["size_bytes"].min()) / 2
+    y_lo = min_accuracy if min_accuracy is not None else float(done[y].min())
+    fig.add_shape(
+        type="rect",
+        x0=x_lo,
+        x1=x_hi,
+        y0=y_lo,
+        y1=max(1.0, float(done[y].max())),
+        fillcolor=FEASIBLE_COLOR,
+        opacity=0.08,
+        line=dict(width=0),
+        layer="below",
+        **cell,
+    )
+    if max_size is not None:
+        fig.add_vline(x=max_size, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
+    if min_accuracy is not None:
+        fig.add_hline(y=min_accuracy, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
+
+
+def _colors(groups: pd.Series) -> dict:
+    names = sorted(groups.dropna().unique(), key=str)
+    known = {g: QUANT_COLORS[g] for g in names if g in QUANT_COLORS}
+    rest = [g for g in names if g not in known]
+    return {**known, **{g: PALETTE[i % len(PALETTE)] for i, g in enumerate(rest)}}
+
+
+def compare(frames: Mapping[str, pd.DataFrame], *, y: str = "accuracy") -> go.Figure:
+    """Fronts of several searches overlaid, each search's other trials faint behind its front."""
+    fig = go.Figure()
+    for i, (name, df) in enumerate(frames.items()):
+        color = PALETTE[i % len(PALETTE)]
+        done = queries.complete(df)
+        done = done[done[y].notna()]
+        fig.add_trace(
+            go.Scatter(
+                x=done["size_bytes"],
+                y=done[y],
+                mode="markers",
+                name=f"{name}: trials",
+                legendgroup=name,
+                marker=dict(color=color, size=5, opacity=0.25),
+                customdata=np.stack([done["trial"], done["hover"]], axis=-1),
+                hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
+            )
+        )
+        line = queries.staircase(done, y)
+        fig.add_trace(
+            go.Scatter(
+                x=line["size_bytes"],
+                y=line[y],
+                mode="lines+markers",
+                name=f"{name}: front ({len(line)})",
+                legendgroup=name,
+                line=dict(shape="hv", color=color, width=2.5),
+                marker=dict(color=color, size=9, line=dict(color="white", width=1)),
+                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
+                hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="log", title_text="deployed size (bytes, log scale)")
+    fig.update_yaxes(title_text=Y_TITLES.get(y, y))
+    fig.update_layout(**_LAYOUT, height=480)
+    return fig
+
+
+def hypervolume(history: pd.DataFrame, *, x: str = "finished") -> go.Figure:
+    """Hypervolume against COMPLETE trials finished (x="finished") or wall-clock minutes."""
+    titles = {"finished": "complete trials finished", "minutes": "minutes since the first trial"}
+    fig = go.Figure(
+        go.Scatter(
+            x=history[x],
+            y=history["hypervolume"],
+            mode="lines",
+            line=dict(shape="hv", color=PALETTE[0], width=2),
+            customdata=history["trial"],
+            hovertemplate="after trial %{customdata}: %{y:.4f}<extra></extra>",
+            name="hypervolume",
+        )
+    )
+    fig.update_xaxes(title_text=titles.get(x, x))
+    fig.update_yaxes(title_text="hypervolume (normalised)")
+    fig.update_layout(**_LAYOUT, height=320, showlegend=False)
+    return fig
+
+
+def throughput(counts: pd.DataFrame) -> go.Figure:
+    """Trials finished in each minute, stacked by how they ended."""
+    colors = {"COMPLETE": PALETTE[2], "PRUNED": "#AAAAAA", "FAIL": PALETTE[3]}
+    fig = go.Figure()
+    for state, part in counts.groupby("state", sort=False):
+        fig.add_trace(
+            go.Bar(
+                x=part["minute"],
+                y=part["trials"],
+                name=str(state).lower(),
+                marker_color=colors.get(state),
+            )
+        )
+    fig.update_xaxes(title_text="minute since the first trial")
+    fig.update_yaxes(title_text="trials finished")
+    fig.update_layout(**_LAYOUT, height=320, barmode="stack")
+    return fig
+
+
+def learning_curves(frame: pd.DataFrame) -> go.Figure:
+    """Validation accuracy per epoch; the fine-tuning after pruning is drawn dotted."""
+    fig = go.Figure()
+    for i, (label, part) in enumerate(frame.groupby("label", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        for phase, dash in (("train", "solid"), ("fine-tune", "dot")):
+            seg = part[part["phase"] == phase]
+            if phase == "fine-tune" and not seg.empty:
+                seg = pd.concat([part[part["phase"] == "train"].tail(1), seg])
+            if seg.empty:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=seg["epoch"],
+                    y=seg["accuracy"],
+                    mode="lines+markers",
+                    name=label if phase == "train" else f"{label} fine-tune",
+                    legendgroup=label,
+                    showlegend=phase == "train",
+                    line=dict(color=color, dash=dash),
+                    marker=dict(size=4),
+                )
+            )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="validation accuracy")
+    fig.update_layout(**_LAYOUT, height=380)
+    return fig
+
+
+def importance(frame: pd.DataFrame) -> go.Figure:
+    """Param importance as horizontal bars, one colour per objective."""
+    fig = go.Figure()
+    order = (
+        frame.groupby("param")["importance"].max().sort_values().index.tolist()
+        if not frame.empty
+        else []
+    )
+    for i, (objective, part) in enumerate(frame.groupby("objective", sort=False)):
+        part = part.set_index("param").reindex(order)
+        fig.add_trace(
+            go.Bar(
+                y=order,
+                x=part["importance"],
+                orientation="h",
+                name=objective,
+                marker_color=PALETTE[i % len(PALETTE)],
+            )
+        )
+    fig.update_xaxes(title_text="importance (share per objective)")
+    fig.update_layout(**_LAYOUT, height=max(260, 28 * len(order) + 120), barmode="group")
+    return fig
+
+
+def parallel(df: pd.DataFrame, *, y: str = "accuracy") -> go.Figure:
+    """Params and objectives of the COMPLETE trials on parallel axes, coloured by accuracy."""
+    done = queries.complete(df)
+    dims = []
+    for col in [*df.attrs.get("params", []), "size_bytes", "latency_ms", y]:
+        if col not in done or done[col].isna().all():
+            continue
+        values = done[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            if col in ("size_bytes", "latency_ms", "lr", "weight_decay") and (values > 0).all():
+                ticks = np.log10(values)
+                dims.append(dict(label=f"log10 {col}", values=ticks))
+            else:
+                dims.append(dict(label=col, values=values.fillna(values.min())))
+        else:
+            cats = sorted(values.fillna("-").astype(str).unique())
+            codes = values.fillna("-").astype(str).map({c: i for i, c in enumerate(cats)})
+            dims.append(
+                dict(label=col, values=codes, tickvals=list(range(len(cats))), ticktext=cats)
+            )
+    fig = go.Figure(
+        go.Parcoords(
+            line=dict(color=done[y], colorscale="Viridis", showscale=True, colorbar=dict(title=y)),
+            dimensions=dims,
+        )
+    )
+    fig.update_layout(margin=dict(l=60, r=60, t=60, b=30), height=460)
+    return fig

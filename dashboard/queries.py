@@ -1,0 +1,371 @@
+"""What the dashboard shows, as data: trials -> pandas frames. Pure: no Streamlit, no database.
+
+Every function takes a `Search` (or the frame `trials_frame` made from one) and returns a frame or a
+number, so each can be tested on made-up trials in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from autonn.store import OBJECTIVES, Search, TrialRecord, pareto_front
+
+# Columns `trials_frame` always has; params get their own names (prefixed "param:" on a clash).
+BASE_COLUMNS = [
+    "trial",
+    "state",
+    "accuracy",
+    "test_accuracy",
+    "size_bytes",
+    "latency_ms",
+    "fp32_bytes",
+    "n_params",
+    "quantization",
+    "prune_ratio",
+    "finetune_epochs",
+    "pruned",
+    "family",
+    "epochs",
+    "stopped_at_epoch",
+    "last_accuracy",
+    "train_seconds",
+    "started",
+    "finished",
+    "duration_s",
+    "fail_reason",
+    "on_front",
+    "hover",
+]
+ACCURACY_COLUMNS = {"validation": "accuracy", "test": "test_accuracy"}
+
+
+def trials_frame(search: Search) -> pd.DataFrame:
+    """One row per trial, in trial-number order, with the params as columns.
+
+    `df.attrs["params"]` lists the param columns and `df.attrs["objectives"]` the search's.
+    """
+    family = space_family(search.info.config)
+    front = {t.number for t in front_trials(search.trials, search.objectives)}
+    rows, param_names = [], {}
+    for t in search.trials:
+        rows.append(_row(t, family, t.number in front))
+        for name in t.params:
+            param_names.setdefault(name, None)
+    columns = {n: (f"param:{n}" if n in BASE_COLUMNS else n) for n in param_names}
+    df = pd.DataFrame(rows, columns=BASE_COLUMNS)
+    if columns:
+        params = pd.DataFrame(
+            [{columns[k]: v for k, v in t.params.items()} for t in search.trials],
+            columns=list(columns.values()),
+        )
+        df = pd.concat([df, params], axis=1)
+    for col in ("accuracy", "test_accuracy", "size_bytes", "latency_ms", "prune_ratio"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    for col in ("started", "finished"):
+        df[col] = pd.to_datetime(df[col])
+    df["duration_s"] = (df["finished"] - df["started"]).dt.total_seconds()
+    df["hover"] = _hover(df, list(columns.values()))
+    df.attrs["params"] = list(columns.values())
+    df.attrs["objectives"] = list(search.objectives)
+    return df
+
+
+def front_trials(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> list[TrialRecord]:
+    """The search's Pareto front; for a plain Optuna study (other objectives): accuracy vs size."""
+    if all(o in OBJECTIVES for o in objectives):
+        return pareto_front(trials, objectives)
+    measured = [
+        t
+        for t in trials
+        if t.state == "COMPLETE" and t.accuracy is not None and t.size_bytes is not None
+    ]
+    named = [
+        TrialRecord(t.number, t.state, {"accuracy": t.accuracy, "size_bytes": t.size_bytes}, {}, {})
+        for t in measured
+    ]
+    keep = {t.number for t in pareto_front(named, ("accuracy", "size_bytes"))}
+    return [t for t in measured if t.number in keep]
+
+
+def space_family(config: dict) -> str:
+    """The model family a search space builds, by its name: mlp, cnn, or the space file's stem."""
+    spec = str(config.get("space") or "model")
+    target = spec.split(":")[0]
+    return Path(target).stem if "/" in target or target.endswith(".py") else target.split(".")[-1]
+
+
+def complete(df: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETE trials that were measured (the only ones with a size and an accuracy)."""
+    return df[(df["state"] == "COMPLETE") & df["accuracy"].notna() & df["size_bytes"].notna()]
+
+
+def staircase(df: pd.DataFrame, y: str) -> pd.DataFrame:
+    """The front's trials that are not beaten on (size, y): the step line drawn through the front.
+
+    With two objectives and y = validation accuracy this is the whole front; on test accuracy, or
+    with latency as a third objective, a front trial can be beaten on these two axes.
+    """
+    front = df[df["on_front"] & df[y].notna()].sort_values(
+        ["size_bytes", y], ascending=[True, False]
+    )
+    best, keep = -math.inf, []
+    for idx, value in zip(front.index, front[y], strict=True):
+        if value > best:
+            keep.append(idx)
+            best = value
+    return front.loc[keep]
+
+
+def feasible(
+    df: pd.DataFrame, *, max_size: float | None, min_accuracy: float | None, y: str = "accuracy"
+) -> pd.Series:
+    """Which rows meet the constraints (a missing bound is no constraint)."""
+    ok = pd.Series(True, index=df.index)
+    if max_size is not None:
+        ok &= df["size_bytes"] <= max_size
+    if min_accuracy is not None:
+        ok &= df[y] >= min_accuracy
+    return ok & df["size_bytes"].notna() & df[y].notna()
+
+
+# --- hypervolume -------------------------------------------------------------------------------
+
+
+def hypervolume(points: np.ndarray, ref: Sequence[float]) -> float:
+    """Volume dominated by `points` (all objectives minimised) and bounded by `ref`.
+
+    Exact: a sweep in 2-D, slicing along the first objective above that. Fronts here have tens
+    of points, so the simple recursion is fast enough.
+    """
+    ref = np.asarray(ref, dtype=float)
+    pts = np.asarray(points, dtype=float).reshape(-1, len(ref))
+    pts = pts[np.all(pts < ref, axis=1)]
+    if len(pts) == 0:
+        return 0.0
+    if len(ref) == 1:
+        return float(ref[0] - pts[:, 0].min())
+    if len(ref) == 2:
+        pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+        volume, best_y = 0.0, ref[1]
+        for x, y in pts:
+            if y < best_y:
+                volume += (ref[0] - x) * (best_y - y)
+                best_y = y
+        return float(volume)
+    pts = pts[np.argsort(pts[:, 0])]
+    volume = 0.0
+    for i in range(len(pts)):
+        upper = pts[i + 1, 0] if i + 1 < len(pts) else ref[0]
+        if upper > pts[i, 0]:
+            volume += (upper - pts[i, 0]) * hypervolume(pts[: i + 1, 1:], ref[1:])
+    return float(volume)
+
+
+def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray, list[float]]:
+    """Objectives mapped to 'lower is better' in comparable units, and the reference point.
+
+    accuracy -> 1 - accuracy (reference: accuracy 0); sizes and latencies -> log10, scaled so the
+    smallest seen is 0 and the largest 1 (reference: 1.1, a tenth past the largest), since they
+    span orders of magnitude. The hypervolume is then a number in [0, 1.1**(k-1)].
+    """
+    cols, ref = [], []
+    for o in objectives:
+        v = df[o].to_numpy(dtype=float)
+        if OBJECTIVES.get(o) == "maximize":
+            cols.append(1.0 - v)
+            ref.append(1.0)
+        else:
+            logs = np.log10(np.maximum(v, 1e-12))
+            lo, hi = float(np.nanmin(logs)), float(np.nanmax(logs))
+            cols.append((logs - lo) / (hi - lo) if hi > lo else np.zeros_like(logs))
+            ref.append(1.1)
+    return np.column_stack(cols) if cols else np.empty((0, 0)), ref
+
+
+def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
+    """Hypervolume after each finished COMPLETE trial, in the order trials finished.
+
+    Columns: finished (count of COMPLETE trials so far), trial, minutes (since the first trial
+    started), hypervolume. The front is kept as trials arrive, so this is O(trials x front).
+    """
+    objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in OBJECTIVES]
+    if not objectives:
+        objectives = ["accuracy", "size_bytes"]
+    done = complete(df).dropna(subset=objectives)
+    columns = ["finished", "trial", "minutes", "hypervolume"]
+    if done.empty:
+        return pd.DataFrame(columns=columns)
+    done = done.sort_values(["finished", "trial"], na_position="last")
+    points, ref = normalised(done, objectives)
+    start = df["started"].min()
+    rows, front, volume = [], np.empty((0, len(ref))), 0.0
+    for i, (point, trial, end) in enumerate(
+        zip(points, done["trial"], done["finished"], strict=True)
+    ):
+        beaten = np.any(np.all(front <= point, axis=1)) if len(front) else False
+        if not beaten:
+            keep = ~np.all(point <= front, axis=1) if len(front) else np.ones(0, bool)
+            front = np.vstack([front[keep], point])
+            volume = hypervolume(front, ref)
+        minutes = (end - start).total_seconds() / 60 if pd.notna(end) and pd.notna(start) else None
+        rows.append((i + 1, int(trial), minutes, volume))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def throughput(df: pd.DataFrame) -> pd.DataFrame:
+    """Trials finished per minute of wall time, by final state (minute 0 = the first start)."""
+    ended = df[df["finished"].notna() & df["state"].isin(["COMPLETE", "PRUNED", "FAIL"])]
+    if ended.empty:
+        return pd.DataFrame(columns=["minute", "state", "trials"])
+    start = df["started"].min()
+    minute = ((ended["finished"] - start).dt.total_seconds() // 60).astype(int)
+    counts = ended.assign(minute=minute).groupby(["minute", "state"]).size()
+    return counts.rename("trials").reset_index()
+
+
+# --- learning curves, importance -----------------------------------------------------------------
+
+
+def curves(search: Search, numbers: Sequence[int]) -> pd.DataFrame:
+    """Validation accuracy per epoch of chosen trials; phase: train, or fine-tune after pruning."""
+    rows = []
+    wanted = set(numbers)
+    for t in search.trials:
+        if t.number not in wanted:
+            continue
+        trained = t.attrs.get("epochs") or len(t.attrs.get("curve") or [])
+        for epoch, acc in enumerate(t.attrs.get("curve") or [], start=1):
+            phase = "train" if epoch <= trained else "fine-tune"
+            rows.append((t.number, f"#{t.number} {t.state.lower()}", epoch, acc, phase))
+    return pd.DataFrame(rows, columns=["trial", "label", "epoch", "accuracy", "phase"])
+
+
+def importance(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
+    """How strongly each param goes with each objective, over the COMPLETE trials.
+
+    A rank correlation (|Spearman|) for numbers and the correlation ratio (sqrt of eta squared, on
+    ranks) for categories, each normalised to sum to 1 per objective. Unlike fANOVA it needs no
+    model fitting, so 2,000 trials take milliseconds; like any correlation it can miss
+    interactions. Columns: objective, param, importance. Empty under 2 complete trials.
+    """
+    objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in df]
+    done = complete(df)
+    rows = []
+    if len(done) < 2:
+        return pd.DataFrame(columns=["objective", "param", "importance"])
+    for objective in objectives:
+        target = done[objective].rank()
+        scores = {}
+        for param in df.attrs.get("params", []):
+            x = done[param]
+            ok = x.notna() & target.notna()
+            if ok.sum() < 2:
+                continue
+            scores[param] = _association(x[ok], target[ok])
+        total = sum(scores.values())
+        for param, score in scores.items():
+            rows.append((objective, param, score / total if total > 0 else 0.0))
+    return pd.DataFrame(rows, columns=["objective", "param", "importance"])
+
+
+def _association(x: pd.Series, target: pd.Series) -> float:
+    if pd.api.types.is_bool_dtype(x) or not pd.api.types.is_numeric_dtype(x):
+        groups = target.groupby(x.astype(str))
+        total = ((target - target.mean()) ** 2).sum()
+        between = (groups.count() * (groups.mean() - target.mean()) ** 2).sum()
+        return float(math.sqrt(between / total)) if total > 0 else 0.0
+    rx = x.rank()
+    if rx.std() == 0 or target.std() == 0:
+        return 0.0
+    value = float(np.corrcoef(rx, target)[0, 1])
+    return abs(value) if math.isfinite(value) else 0.0
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _row(t: TrialRecord, family: str, on_front: bool) -> list:
+    a = t.attrs
+    c = a.get("compression") or {}
+    curve = a.get("curve") or []
+    prune = c.get("prune", t.params.get("prune", 0.0)) or 0.0
+    return [
+        t.number,
+        t.state,
+        t.accuracy,
+        a.get("test_accuracy"),
+        t.size_bytes,
+        t.values.get("latency_ms", a.get("latency_ms")),
+        a.get("fp32_bytes"),
+        a.get("params"),
+        c.get("quantize", t.params.get("quantize", "fp32")),
+        prune,
+        c.get("finetune_epochs", t.params.get("finetune_epochs")),
+        prune > 0,
+        a.get("family", family),
+        a.get("epochs"),
+        a.get("stopped_at_epoch"),
+        curve[-1] if curve else None,
+        a.get("train_seconds"),
+        t.started,
+        t.finished,
+        None,
+        a.get("fail_reason"),
+        on_front,
+        "",
+    ]
+
+
+def _hover(df: pd.DataFrame, params: list[str]) -> list[str]:
+    def fmt(v) -> str:
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    out = []
+    records = df[["trial", "state", "accuracy", "test_accuracy", "size_bytes", "latency_ms"]]
+    param_rows = df[params].to_dict("records") if params else [{}] * len(df)
+    for (trial, state, acc, test, size, lat), p, q, prune, reason, stop in zip(
+        records.itertuples(index=False, name=None),
+        param_rows,
+        df["quantization"],
+        df["prune_ratio"],
+        df["fail_reason"],
+        df["stopped_at_epoch"],
+        strict=True,
+    ):
+        lines = [f"<b>trial {trial}</b> ({state.lower()})"]
+        if pd.notna(acc):
+            lines.append(
+                f"val accuracy {acc:.4f}" + (f" · test {test:.4f}" if pd.notna(test) else "")
+            )
+        if pd.notna(size):
+            lines.append(
+                f"size {human_bytes(size)}" + (f" · {lat:.3f} ms" if pd.notna(lat) else "")
+            )
+        lines.append(f"{q}, pruned {prune:.0%}" if pd.notna(prune) else str(q))
+        if isinstance(reason, str):
+            lines.append(f"failed: {reason[:80]}")
+        if pd.notna(stop):
+            lines.append(f"stopped at epoch {int(stop)}")
+        shown = [f"{k}={fmt(v)}" for k, v in p.items() if not _missing(v)]
+        lines += [" ".join(shown[i : i + 4]) for i in range(0, len(shown), 4)]
+        out.append("<br>".join(lines))
+    return out
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

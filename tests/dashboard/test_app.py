@@ -1,0 +1,185 @@
+"""The page's logic through Streamlit's AppTest: every state shows a message, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import dashboard
+from autonn.store import search_infos
+from dashboard.app import TABS
+
+TIMEOUT = 30  # seconds; a run takes well under one, the first in a process pays the imports
+
+
+def run(storage: str, monkeypatch, *, search: str | None = None, tab: str | None = None):
+    monkeypatch.setenv(dashboard.STORAGE_ENV, storage)
+    at = AppTest.from_file(str(dashboard.APP), default_timeout=TIMEOUT)
+    if search is not None:
+        at.query_params["search"] = search
+    if tab is not None:
+        at.session_state["tab"] = tab
+    at.run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_missing_database_says_so_and_how_to_fix_it(tmp_path, monkeypatch):
+    at = run(f"sqlite:///{tmp_path}/nothing-here.db", monkeypatch)
+    assert "no database at" in texts(at.warning)
+    assert "autonn search" in texts(at.info)
+    assert not (tmp_path / "nothing-here.db").exists()  # the page never creates one
+
+
+def test_a_url_that_is_no_database_url(monkeypatch):
+    at = run("not a url", monkeypatch)
+    assert "is not a database URL" in texts(at.warning)
+
+
+def test_empty_database(empty_db, monkeypatch):
+    at = run(empty_db, monkeypatch)
+    assert "No search in" in texts(at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_unknown_search_lists_the_known_ones(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search="no-such-search")
+    warning = texts(at.warning)
+    assert "no-such-search" in warning and made.full in warning
+    assert not at.get("plotly_chart")
+    (choice,) = at.selectbox
+    assert choice.value is None  # nothing shown until a search is chosen
+    choice.set_value(made.other).run()
+    assert not at.exception
+    assert at.header[0].value == made.other and at.get("plotly_chart")
+
+
+def test_a_search_with_data_shows_counts_and_the_pareto_chart(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full)
+    shown = metrics(at)
+    counts = {i.name: i.counts for i in search_infos(made.storage)}[made.full]
+    assert shown["trials"] == "62"
+    assert shown["complete"] == str(counts["COMPLETE"])
+    assert shown["running"] == "2"
+    (chart,) = at.get("plotly_chart")
+    assert chart.proto.spec  # the figure's JSON went to the page
+    assert at.header[0].value == made.full
+    assert at.toggle[0].value is True  # running trials: live refresh starts on
+    front_table = at.dataframe[0].value
+    assert front_table["size_bytes"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("tab", TABS[1:])
+def test_every_tab_runs_on_a_search_with_data(made, monkeypatch, tab):
+    at = run(made.storage, monkeypatch, search=made.full, tab=tab)
+    if tab == "Progress":
+        assert len(at.get("plotly_chart")) == 3  # hypervolume by count and by time, throughput
+    if tab == "Trials":
+        assert len(at.dataframe[0].value) == 62
+        assert at.get("download_button")
+    if tab == "Analysis":
+        assert len(at.get("plotly_chart")) == 3  # curves, importance, parallel coordinates
+    if tab == "Export":
+        assert at.button[0].label.startswith("Export trial")
+    if tab == "Compare":
+        assert at.multiselect[0].value == [made.latency]  # the latest other search
+
+
+def test_a_three_objective_search_shows_every_tab(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.latency)
+    assert "latency_ms" in texts(at.caption)
+    assert len(at.get("plotly_chart")) == 1
+    for tab in TABS[1:]:
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, (tab, at.exception)
+    at.session_state["tab"] = "Export"
+    at.run()
+    next(r for r in at.radio if r.label == "Choose").set_value("a rule").run()
+    next(s for s in at.selectbox if s.label == "Rule").set_value("fastest").run()
+    assert not at.exception
+    assert "`--pick fastest` chooses" in texts(at.markdown)
+
+
+def test_a_search_with_no_complete_trial_explains_why_the_front_is_missing(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.none_done)
+    assert "has completed yet" in texts(at.info)
+    assert not at.get("plotly_chart")
+    expected = {
+        "Progress": "starts with the first complete trial",
+        "Trials": None,
+        "Analysis": "at least 2 complete trials",
+        "Export": "no trial has completed",
+        "Compare": "no complete trial yet",
+    }
+    for tab, message in expected.items():
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, (tab, at.exception)
+        if message:
+            assert message in texts(at.info), tab
+        else:
+            assert len(at.dataframe[0].value) == 5  # 4 finished (none complete), 1 running
+
+
+def test_constraints_count_the_feasible_front_and_rules_pick_within_them(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full)
+    max_kb, min_acc = at.number_input
+    max_kb.set_value(30.0)
+    min_acc.set_value(0.8)
+    at.run()
+    assert not at.exception
+    assert "front trials meet the constraints" in texts(at.markdown)
+    at.session_state["tab"] = "Export"
+    at.run()
+    choose = next(r for r in at.radio if r.label == "Choose")
+    choose.set_value("a rule").run()
+    assert not at.exception
+    rule = next(s for s in at.selectbox if s.label == "Rule")
+    assert rule.options[:2] == ["accuracy>=0.8", "size_bytes<=30720"]
+    rule.set_value("size_bytes<=30720").run()
+    assert "`--pick size_bytes<=30720` chooses" in texts(at.markdown)
+
+
+def test_switches_do_not_break_the_page(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full)
+    next(r for r in at.radio if r.label == "Accuracy").set_value("test")
+    next(r for r in at.radio if r.label == "Colour by").set_value("model family")
+    for box in at.checkbox:
+        box.check()
+    at.toggle[0].set_value(False)
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_export_errors_show_on_the_page(made, monkeypatch):
+    """Made-up trials have no files: export fails with autonn's message, not a traceback."""
+    at = run(made.storage, monkeypatch, search=made.full, tab="Export")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Export failed" in texts(at.error)
+
+
+@pytest.mark.integration
+def test_a_front_point_of_a_real_search_exports_to_a_zip(digits_search, monkeypatch):
+    import io
+    import zipfile
+
+    at = run(digits_search.storage, monkeypatch, search=digits_search.name, tab="Export")
+    at.button[0].click().run(timeout=300)
+    assert not at.exception
+    assert not at.error, texts(at.error)
+    assert "Exported trial" in texts(at.success)
+    done = at.session_state["export"]
+    names = zipfile.ZipFile(io.BytesIO(done.data)).namelist()
+    root = f"{digits_search.name}-trial{done.trial}"
+    assert {f"{root}/model.onnx", f"{root}/model_card.json", f"{root}/MODEL_CARD.md"} <= set(names)

@@ -1,0 +1,123 @@
+"""LiveSearch: the dashboard's incremental read gives exactly what load_search gives, cheaply."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from datetime import datetime
+
+import optuna
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from autonn.errors import StoreError
+from autonn.store import LiveSearch, list_searches, load_search, open_storage, search_infos
+from dashboard._synthetic import _distributions, add_trials, write_search
+
+
+def test_the_first_read_equals_load_search(made):
+    live = LiveSearch(made.full, made.storage)
+    got = live.refresh()
+    want = load_search(made.full, made.storage)
+    assert got.trials == want.trials  # records compare field by field: params, attrs, dates
+    assert got.info == want.info
+    assert live.fetched == len(want.trials) == 62
+
+
+def test_a_refresh_reads_only_new_and_unfinished_trials(tmp_path):
+    storage = f"sqlite:///{tmp_path}/live.db"
+    write_search(storage, "s", trials=20, seed=0, running=2)
+    live = LiveSearch("s", storage)
+    first = live.refresh()
+    assert first.info.counts["RUNNING"] == 2 and live.fetched == 22
+
+    again = live.refresh()
+    assert live.fetched == 2  # the two running trials, nothing else
+    assert again is first and live.version == 1  # nothing changed: same snapshot
+
+    study = optuna.load_study(study_name="s", storage=open_storage(storage))
+    running = [t for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING"]
+    study.tell(running[0].number, [0.9, 1234.0])
+    add_trials(
+        study,
+        3,
+        rng=random.Random(1),
+        objectives=("accuracy", "size_bytes"),
+        start=datetime(2026, 1, 2),
+    )
+    later = live.refresh()
+    assert live.fetched == 2 + 3  # the two that were running, and the three new ones
+    assert later.trials == load_search("s", storage).trials
+    assert later.info.counts["RUNNING"] == 1 and live.version == 2
+    assert later.trial(running[0].number).values == {"accuracy": 0.9, "size_bytes": 1234.0}
+
+
+def test_search_infos_counts_like_list_searches(made):
+    fast = {i.name: i for i in search_infos(made.storage)}
+    slow = {i.name: i for i in list_searches(made.storage)}
+    assert list(fast) == list(slow) == [made.full, made.other, made.none_done, made.latency]
+    for name in slow:
+        assert fast[name].counts == slow[name].counts
+        assert fast[name].objectives == slow[name].objectives
+        assert fast[name].config == slow[name].config
+
+
+def test_unknown_search_and_missing_database_are_store_errors(made, tmp_path):
+    with pytest.raises(StoreError, match="no search named 'nope'"):
+        LiveSearch("nope", made.storage)
+    with pytest.raises(StoreError, match="no database at"):
+        search_infos(f"sqlite:///{tmp_path}/missing.db")
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_if_the_plain_read_fails_optunas_api_gives_the_same_trials(made, monkeypatch):
+    live = LiveSearch(made.other, made.storage)
+
+    def broken(self):
+        raise OperationalError("SELECT ...", {}, Exception("no such column: trials.state"))
+
+    monkeypatch.setattr(LiveSearch, "_read_new", broken)
+    assert live.refresh().trials == load_search(made.other, made.storage).trials
+
+
+@pytest.mark.integration
+def test_a_search_written_by_a_real_run_reads_back_the_same(digits_search):
+    live = LiveSearch(digits_search.name, digits_search.storage)
+    assert live.refresh().trials == load_search(digits_search.name, digits_search.storage).trials
+
+
+PG_URL = os.environ.get("AUTONN_TEST_POSTGRES_URL")
+
+
+@pytest.mark.integration
+def test_incremental_reads_on_postgres():
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it"
+            )
+        pytest.skip("set AUTONN_TEST_POSTGRES_URL (see .ci/start-postgres.sh) to test PostgreSQL")
+    name = f"dash-{uuid.uuid4().hex[:8]}"  # the database outlives test runs
+    write_search(PG_URL, name, trials=12, seed=4, running=1)
+    live = LiveSearch(name, PG_URL)
+    assert live.refresh().trials == load_search(name, PG_URL).trials
+    study = optuna.load_study(study_name=name, storage=open_storage(PG_URL))
+    study.ask(_distributions())
+    live.refresh()
+    assert live.fetched == 2  # the one that was running and the new one
+    assert live.refresh().trials == load_search(name, PG_URL).trials
+    assert name in {i.name for i in search_infos(PG_URL)}
+
+
+def test_a_search_deleted_and_made_again_is_read_afresh(tmp_path):
+    storage = f"sqlite:///{tmp_path}/again.db"
+    write_search(storage, "s", trials=5, seed=0)
+    live = LiveSearch("s", storage)
+    live.refresh()
+    optuna.delete_study(study_name="s", storage=open_storage(storage))
+    write_search(storage, "s", trials=3, seed=1)
+    assert live.refresh().trials == load_search("s", storage).trials
+    optuna.delete_study(study_name="s", storage=open_storage(storage))
+    with pytest.raises(StoreError, match="no longer in the database"):
+        live.refresh()

@@ -1,0 +1,191 @@
+"""The dashboard's data: trial frames, fronts, constraints, hypervolume, throughput, importance."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autonn.store import TrialRecord, pareto_front
+from dashboard import queries
+
+
+def test_trials_frame_has_a_row_per_trial_and_marks_the_stored_front(mk):
+    df = queries.trials_frame(mk.search(mk.hand))
+    assert list(df["trial"]) == [t.number for t in mk.hand]
+    assert list(df[df["on_front"]]["trial"]) == [0, 1, 3]
+    assert df.attrs["params"] == ["width"]
+    assert df.loc[df["trial"] == 4, "last_accuracy"].item() == 0.3
+    assert df.loc[df["trial"] == 5, "fail_reason"].item() == "NaN loss"
+    assert df["family"].unique().tolist() == ["mlp"]
+
+
+def test_front_matches_the_store_on_random_trials(mk):
+    trials = mk.random_trials(300)
+    df = queries.trials_frame(mk.search(trials))
+    assert set(df[df["on_front"]]["trial"]) == {
+        t.number for t in pareto_front(trials, ("accuracy", "size_bytes"))
+    }
+
+
+def test_a_param_named_like_a_column_keeps_its_own_column(mk):
+    df = queries.trials_frame(mk.search([mk.trial(0, 0.9, 1000, state="COMPLETE", trial=3)]))
+    assert "param:trial" in df.attrs["params"]
+    assert df["trial"].item() == 0 and df["param:trial"].item() == 3
+
+
+def test_studies_without_autonn_objectives_still_get_an_accuracy_size_front(mk):
+    renamed = [
+        TrialRecord(t.number, t.state, {}, t.params, t.attrs, t.started, t.finished)
+        for t in mk.hand
+    ]
+    # A plain Optuna study: values named value_0/value_1; the measurements are in the attributes.
+    trials = [
+        TrialRecord(
+            t.number,
+            t.state,
+            {"value_0": 0.0, "value_1": 0.0, "accuracy": h.accuracy, "size_bytes": h.size_bytes}
+            if h.accuracy is not None
+            else {},
+            t.params,
+            t.attrs,
+        )
+        for t, h in zip(renamed, mk.hand, strict=True)
+    ]
+    front = queries.front_trials(trials, ("value_0", "value_1"))
+    assert [t.number for t in front] == [0, 1, 3]
+
+
+def test_staircase_rises_with_size_and_holds_the_whole_two_objective_front(mk):
+    df = queries.trials_frame(mk.search(mk.random_trials(200, seed=1)))
+    line = queries.staircase(df, "accuracy")
+    assert set(line["trial"]) == set(df[df["on_front"]]["trial"])
+    assert line["size_bytes"].is_monotonic_increasing
+    assert line["accuracy"].is_monotonic_increasing
+
+
+def test_feasible_applies_each_bound_and_ignores_missing_ones(mk):
+    df = queries.trials_frame(mk.search(mk.hand))
+    ok = queries.feasible(df, max_size=5_000, min_accuracy=0.85)
+    assert list(df[ok]["trial"]) == [1, 2]
+    only_size = queries.feasible(df, max_size=4_000, min_accuracy=None)
+    assert list(df[only_size]["trial"]) == [0, 1]
+    none = queries.feasible(df, max_size=None, min_accuracy=None)
+    assert list(df[none]["trial"]) == [0, 1, 2, 3]  # unmeasured trials are never feasible
+    on_test = queries.feasible(df, max_size=None, min_accuracy=0.9, y="test_accuracy")
+    assert list(df[on_test]["trial"]) == [3]  # test accuracy is 0.01 lower here
+
+
+@pytest.mark.parametrize(
+    ("points", "ref", "expected"),
+    [
+        ([[0.5, 0.5]], [1, 1], 0.25),
+        ([[0.0, 0.5], [0.5, 0.0]], [1, 1], 0.75),
+        ([[0.5, 0.5], [0.6, 0.6]], [1, 1], 0.25),  # a dominated point adds nothing
+        ([[2.0, 0.0]], [1, 1], 0.0),  # beyond the reference point
+        ([[0.5, 0.5, 0.5]], [1, 1, 1], 0.125),
+        ([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5]], [1, 1, 1], 0.375),
+    ],
+)
+def test_hypervolume_exact_values(points, ref, expected):
+    assert queries.hypervolume(np.array(points), ref) == pytest.approx(expected)
+
+
+def test_hypervolume_in_three_dimensions_matches_a_grid_count():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 1, size=(6, 3))
+    grid = (np.arange(40) + 0.5) / 40
+    cells = np.array(list(itertools.product(grid, grid, grid)))
+    covered = np.any(np.all(cells[:, None, :] >= pts[None, :, :], axis=2), axis=1)
+    assert queries.hypervolume(pts, [1, 1, 1]) == pytest.approx(covered.mean(), abs=0.02)
+
+
+def test_hypervolume_history_never_falls_and_ends_at_the_front_volume(mk):
+    trials = mk.random_trials(150, seed=2)
+    df = queries.trials_frame(mk.search(trials))
+    history = queries.hypervolume_history(df)
+    assert len(history) == 150
+    assert history["hypervolume"].is_monotonic_increasing
+    assert history["hypervolume"].iloc[0] > 0
+    points, ref = queries.normalised(queries.complete(df), ["accuracy", "size_bytes"])
+    front_points = points[queries.complete(df)["on_front"].to_numpy()]
+    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.hypervolume(front_points, ref))
+
+
+def test_a_dominated_trial_leaves_the_hypervolume_unchanged(mk):
+    df = queries.trials_frame(mk.search(mk.hand))
+    history = queries.hypervolume_history(df)
+    by_trial = dict(zip(history["trial"], history["hypervolume"], strict=True))
+    assert by_trial[2] == by_trial[1]  # trial 2 is beaten by trial 1
+    assert by_trial[3] > by_trial[2]
+    assert list(history["minutes"]) == pytest.approx([0.5, 1.5, 2.5, 3.5])
+
+
+def test_hypervolume_history_is_empty_without_complete_trials(mk):
+    df = queries.trials_frame(
+        mk.search([mk.trial(0, state="PRUNED"), mk.trial(1, state="RUNNING")])
+    )
+    assert queries.hypervolume_history(df).empty
+
+
+def test_throughput_counts_each_finished_trial_once_by_minute_and_state(mk):
+    trials = [mk.trial(i, 0.9, 1000 + i, minute=i // 3) for i in range(9)]
+    trials += [mk.trial(9, state="PRUNED", minute=0), mk.trial(10, state="RUNNING", minute=1)]
+    counts = queries.throughput(queries.trials_frame(mk.search(trials)))
+    assert counts["trials"].sum() == 10  # the running trial has not finished
+    complete = counts[counts["state"] == "COMPLETE"]
+    assert dict(zip(complete["minute"], complete["trials"], strict=True)) == {0: 3, 1: 3, 2: 3}
+
+
+def test_importance_finds_the_param_that_drives_accuracy(mk):
+    rng = random.Random(0)
+    trials = []
+    for i in range(80):
+        width, noise = rng.randint(8, 64), rng.uniform(0, 1)
+        act = rng.choice(["relu", "tanh"])
+        trials.append(
+            mk.trial(i, 0.5 + width / 200, 1000 + 10 * i, width=width, noise=noise, act=act)
+        )
+    imp = queries.importance(queries.trials_frame(mk.search(trials)))
+    acc = imp[imp["objective"] == "accuracy"].set_index("param")["importance"]
+    assert acc.idxmax() == "width"
+    assert acc.sum() == pytest.approx(1.0)
+    size = imp[imp["objective"] == "size_bytes"].set_index("param")["importance"]
+    assert size["width"] < 0.5  # size follows the trial number here, not the width
+
+
+def test_importance_needs_two_complete_trials(mk):
+    df = queries.trials_frame(
+        mk.search([mk.trial(0, 0.9, 1000, width=8), mk.trial(1, state="PRUNED")])
+    )
+    assert queries.importance(df).empty
+
+
+def test_curves_split_training_from_fine_tuning(mk):
+    t = TrialRecord(
+        0,
+        "COMPLETE",
+        {"accuracy": 0.9, "size_bytes": 1.0},
+        {},
+        {"curve": [0.5, 0.7, 0.6, 0.9], "epochs": 2},
+    )
+    frame = queries.curves(mk.search([t, mk.trial(1, state="PRUNED")]), [0, 1])
+    mine = frame[frame["trial"] == 0]
+    assert list(mine["phase"]) == ["train", "train", "fine-tune", "fine-tune"]
+    assert list(frame[frame["trial"] == 1]["accuracy"]) == [0.3]
+
+
+def test_human_bytes():
+    assert queries.human_bytes(512) == "512 B"
+    assert queries.human_bytes(2048) == "2.0 KB"
+    assert queries.human_bytes(3 * 1024**2) == "3.0 MB"
+
+
+def test_frame_of_a_search_without_trials_is_empty_but_usable(mk):
+    df = queries.trials_frame(mk.search([]))
+    assert df.empty and queries.complete(df).empty
+    assert queries.throughput(df).empty and queries.hypervolume_history(df).empty
+    assert isinstance(df, pd.DataFrame)
