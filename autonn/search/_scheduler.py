@@ -53,7 +53,8 @@ def make_scheduler(max_epochs: int, early_stop: bool) -> TrialScheduler:
         metric="accuracy",
         mode="max",
         grace_period=grace,
-        max_t=max(grace, max_epochs - 1),
+        # Ray puts rungs at grace * 2**k up to max_t: exactly two with max_t = 2 * grace.
+        max_t=2 * grace,
         reduction_factor=2,
         stop_last_trials=False,
     )

@@ -32,6 +32,7 @@ def test_rungs_sit_at_a_quarter_and_a_half_of_the_budget():
     milestones = sorted(m for m, _ in scheduler._trial_info[trial.trial_id]._rungs)
     assert milestones == [5, 10]
     assert rung_epochs(scheduler) == (5, 10)  # the only epochs trials report
+    assert rung_epochs(make_scheduler(15, early_stop=True)) == (3, 6)  # never a third rung
     assert rung_epochs(make_scheduler(20, early_stop=False)) == ()
 
 
