@@ -46,7 +46,7 @@ def test_pruned_trials_stopped_before_the_budget_and_are_not_on_the_front(digits
 
 def test_size_is_the_stored_artifact_and_its_accuracy_reproduces(digits_search):
     data = autonn.load_dataset("digits", seed=0)
-    for t in digits_search.pareto:
+    for t in (t for t in digits_search.trials if t.state == "COMPLETE"):
         artifact = f"{t.attrs['artifacts']}/model.onnx"
         with open(artifact, "rb") as f:
             assert len(f.read()) == t.size_bytes
@@ -99,3 +99,18 @@ def test_failing_trials_keep_their_reason_and_the_search_goes_on(tmp_path):
         assert "learning rate" in t.attrs["fail_reason"]
     assert all(t.state == "COMPLETE" for t in by_lr[1e-2])
     assert np.isfinite([t.accuracy for t in by_lr[1e-2]]).all()
+
+
+def test_latency_can_be_a_third_objective(tmp_path):
+    result = autonn.search(
+        autonn.SearchConfig(
+            space="mlp", data="wine", trials=3, max_epochs=2,
+            objectives=("accuracy", "size_bytes", "latency_ms"),
+        ),
+        autonn.RunConfig(storage=f"sqlite:///{tmp_path}/l.db", artifacts=str(tmp_path / "art")),
+    )  # fmt: skip
+    complete = [t for t in result.trials if t.state == "COMPLETE"]
+    assert complete and result.pareto
+    for t in complete:
+        assert set(t.values) == {"accuracy", "size_bytes", "latency_ms"}
+        assert t.values["latency_ms"] == t.attrs["latency_ms"] > 0
