@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,23 +35,10 @@ def signals(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y.astype(np.int64)
 
 
-@contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Train on one thread, as a one-CPU trial does: on a busy 2-core machine two torch threads
-    made these tiny trainings 20-60x slower (they spin waiting for each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _fit(config, x, y, x_test, y_test, n_classes: int) -> Case:
     seed_everything(0)
     model = config.build(x.shape[1:], n_classes)
-    with one_torch_thread():
-        train(model, Training(lr=3e-3), x, y, x_test, y_test, epochs=3, seed=0)
+    train(model, Training(lr=3e-3), x, y, x_test, y_test, epochs=3, seed=0)
     return Case(model.eval(), torch.from_numpy(x_test), y_test, n_classes, x, y)
 
 
@@ -67,12 +52,6 @@ def _cases() -> dict[str, Case]:
         "cnn2d": _fit(CNN(channels=(8, 16), head_width=16), *d),
         "cnn1d": _fit(CNN(channels=(8, 16), head_width=16), *s),
     }
-
-
-@pytest.fixture(autouse=True)
-def _one_thread_per_test() -> Iterator[None]:
-    with one_torch_thread():
-        yield
 
 
 @pytest.fixture(params=["mlp", "cnn2d", "cnn1d"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from datetime import datetime
@@ -87,27 +86,18 @@ def test_a_search_written_by_a_real_run_reads_back_the_same(digits_search):
     assert live.refresh().trials == load_search(digits_search.name, digits_search.storage).trials
 
 
-PG_URL = os.environ.get("AUTONN_TEST_POSTGRES_URL")
-
-
 @pytest.mark.integration
-def test_incremental_reads_on_postgres():
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it"
-            )
-        pytest.skip("set AUTONN_TEST_POSTGRES_URL (see .ci/start-postgres.sh) to test PostgreSQL")
+def test_incremental_reads_on_postgres(pg_url):
     name = f"dash-{uuid.uuid4().hex[:8]}"  # the database outlives test runs
-    write_search(PG_URL, name, trials=12, seed=4, running=1)
-    live = LiveSearch(name, PG_URL)
-    assert live.refresh().trials == load_search(name, PG_URL).trials
-    study = optuna.load_study(study_name=name, storage=open_storage(PG_URL))
+    write_search(pg_url, name, trials=12, seed=4, running=1)
+    live = LiveSearch(name, pg_url)
+    assert live.refresh().trials == load_search(name, pg_url).trials
+    study = optuna.load_study(study_name=name, storage=open_storage(pg_url))
     study.ask(_distributions())
     live.refresh()
     assert live.fetched == 2  # the one that was running and the new one
-    assert live.refresh().trials == load_search(name, PG_URL).trials
-    assert name in {i.name for i in search_infos(PG_URL)}
+    assert live.refresh().trials == load_search(name, pg_url).trials
+    assert name in {i.name for i in search_infos(pg_url)}
 
 
 def test_a_search_deleted_and_made_again_is_read_afresh(tmp_path):

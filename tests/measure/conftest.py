@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from torch import nn
 
 from autonn.data import Dataset, load_dataset
@@ -31,24 +28,11 @@ def digits() -> Dataset:
     return load_dataset("digits", seed=0)
 
 
-@contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Train on one thread, as a one-CPU trial does: on a busy 2-core machine two torch threads
-    made these tiny trainings 20-60x slower (they spin waiting for each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _trained(config, data: Dataset, folder: Path) -> Trained:
     seed_everything(0)
     model = config.build(data.input_shape, data.n_classes)
     training = Training(lr=3e-3, batch_size=64)
-    with one_torch_thread():
-        train(model, training, data.x_train, data.y_train, data.x_val, data.y_val, epochs=5, seed=0)
+    train(model, training, data.x_train, data.y_train, data.x_val, data.y_val, epochs=5, seed=0)
     path = export_onnx(model, data.input_shape, folder / "fp32.onnx")
     return Trained(model, data, path, predict_logits(model, data.x_test).numpy())
 

@@ -1,6 +1,5 @@
 """The same search path on PostgreSQL: a real server (.ci/run starts one), a real small search."""
 
-import os
 import uuid
 
 import optuna
@@ -9,18 +8,6 @@ import pytest
 import autonn
 
 pytestmark = pytest.mark.integration
-URL = os.environ.get("AUTONN_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    if not URL:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it"
-            )
-        pytest.skip("set AUTONN_TEST_POSTGRES_URL (see .ci/start-postgres.sh) to test PostgreSQL")
-    return URL
 
 
 def test_a_search_on_postgres_stores_every_trial(pg_url, tmp_path):
