@@ -246,7 +246,7 @@ def search_infos(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot read {display_url(storage)}: {exc}") from exc
     return [
-        _make_info(
+        SearchInfo.from_config(
             s.study_name, configs.get(s.study_id, {}), n_objectives[s.study_id], counts[s.study_id]
         )
         for s in studies
@@ -255,13 +255,7 @@ def search_infos(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
 
 def _search_info(rdb, study_id: int, name: str) -> SearchInfo:
     config = rdb.get_study_user_attrs(study_id).get(CONFIG_ATTR, {})
-    return _make_info(name, config, len(rdb.get_study_directions(study_id)), {})
-
-
-def _make_info(name: str, config: dict, n_objectives: int, counts: dict) -> SearchInfo:
-    config = config if isinstance(config, dict) else {}
-    objectives = tuple(config.get("objectives") or [f"value_{i}" for i in range(n_objectives)])
-    return SearchInfo(name=name, config=config, objectives=objectives, counts=dict(counts))
+    return SearchInfo.from_config(name, config, len(rdb.get_study_directions(study_id)), {})
 
 
 def _replaced(known: dict[int, TrialRecord], rows) -> bool:

@@ -17,7 +17,11 @@ def list_searches(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
         study_id = rdb.get_study_id_from_name(study.study_name)
         trials = rdb.get_all_trials(study_id, deepcopy=False)
         counts = Counter(t.state.name for t in trials)
-        infos.append(_info(study.study_name, study.user_attrs, len(study.directions), counts))
+        infos.append(
+            SearchInfo.from_config(
+                study.study_name, study.user_attrs.get(CONFIG_ATTR), len(study.directions), counts
+            )
+        )
     return infos
 
 
@@ -27,7 +31,9 @@ def load_search(name: str, storage: str = DEFAULT_STORAGE) -> Search:
     study_id = study_id_of(rdb, name, storage)
     attrs = rdb.get_study_user_attrs(study_id)
     frozen = rdb.get_all_trials(study_id, deepcopy=False)
-    info = _info(name, attrs, len(rdb.get_study_directions(study_id)), Counter())
+    info = SearchInfo.from_config(
+        name, attrs.get(CONFIG_ATTR), len(rdb.get_study_directions(study_id)), Counter()
+    )
     trials = [trial_record(t, info.objectives) for t in frozen]
     counts = Counter(t.state for t in trials)
     info = SearchInfo(info.name, info.config, info.objectives, dict(counts))
@@ -45,10 +51,3 @@ def study_id_of(rdb, name: str, storage: str) -> int:
         raise StoreError(f"no search named {name!r} in {display_url(storage)}; {hint}") from None
     except optuna.exceptions.OptunaError as exc:
         raise StoreError(str(exc)) from exc
-
-
-def _info(name: str, attrs: dict, n_objectives: int, counts: Counter) -> SearchInfo:
-    config = attrs.get(CONFIG_ATTR, {})
-    # A study made by plain Optuna has no autonn config: name its objectives generically.
-    objectives = tuple(config.get("objectives") or [f"value_{i}" for i in range(n_objectives)])
-    return SearchInfo(name=name, config=config, objectives=objectives, counts=dict(counts))

@@ -65,6 +65,13 @@ class SearchInfo:
     def n_trials(self) -> int:
         return sum(self.counts.values())
 
+    @classmethod
+    def from_config(cls, name: str, config, n_objectives: int, counts) -> SearchInfo:
+        config = config if isinstance(config, dict) else {}
+        # A study made by plain Optuna has no autonn config: name its objectives generically.
+        objectives = tuple(config.get("objectives") or [f"value_{i}" for i in range(n_objectives)])
+        return cls(name=name, config=config, objectives=objectives, counts=dict(counts))
+
 
 @dataclass(frozen=True)
 class Search:
