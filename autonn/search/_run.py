@@ -131,7 +131,6 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
         space=space.spec,
         seed=config.seed,
         max_epochs=config.max_epochs,
-        objectives=config.objectives,
         artifacts=artifact_root(run.artifacts),
         threads=max(1, math.floor(run.cpus_per_trial)),
         use_gpu=run.gpus_per_trial > 0,

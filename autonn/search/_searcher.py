@@ -58,9 +58,6 @@ class AutonnSearcher(OptunaSearch):
             return None
         return {**params, TRIAL_KEY: self._ot_trials[trial_id].number}
 
-    def on_trial_result(self, trial_id: str, result: dict) -> None:
-        return None  # rung reports carry the whole curve; only the last one matters
-
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False
     ) -> None:

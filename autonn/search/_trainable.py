@@ -30,7 +30,6 @@ class TrialPlan:
     space: str
     seed: int
     max_epochs: int
-    objectives: tuple[str, ...]
     artifacts: str
     threads: int
     use_gpu: bool
