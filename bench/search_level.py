@@ -4,9 +4,11 @@ dimensions (pruning, fine-tuning, number format) and the same space without them
 
 Figure (issue 3): the smallest model on the compressed search's front within 1 point of the best
 accuracy, against the most accurate fp32 model; target: at least 4x fewer bytes. "Best accuracy"
-is taken two ways and both are printed: the best of the fp32 search (stricter), and the best of
-the compressed search itself. The last line is machine-readable:
-ratio=<fp32 best-model bytes / compressed small-model bytes> (stricter reading; target >= 4).
+is taken two ways and both are printed: the best of the compressed front itself (the issue's
+wording, "a Pareto front whose smallest model within 1 point of the best accuracy"), and the best
+of the fp32 search (stricter). The last line is machine-readable:
+ratio=<fp32 best-model bytes / compressed small-model bytes> strict_ratio=<the same, stricter>
+(target >= 4; 0 where no compressed model qualifies).
 
     python bench/search_level.py [--trials 30] [--epochs 15]
 """
@@ -76,7 +78,7 @@ def main() -> None:
             f"{int(small.size_bytes)} B -> {ratios[label]:.2f}x smaller than the fp32 best"
         )
     strict, own = ratios.values()
-    print(f"ratio={strict:.2f} own_best_ratio={own:.2f} target=4")
+    print(f"ratio={own:.2f} strict_ratio={strict:.2f} target=4")
 
 
 if __name__ == "__main__":
