@@ -71,7 +71,6 @@ def build_card(
     input_shape: tuple[int, ...],
     classes: list[str],
     onnx: dict[str, Any],
-    program_batch: str,
     files: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The card before verification (that part is added by `add_verification`)."""
@@ -140,7 +139,6 @@ def build_card(
         "model": {
             "onnx": onnx,
             "pt2": {
-                "batch": program_batch,
                 "what": (
                     "the fp32 torch program of the trained"
                     + (" and pruned" if compression.get("prune") else "")
@@ -161,9 +159,6 @@ def build_card(
 def usage_snippet(out: Path, card: dict[str, Any]) -> str:
     """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed."""
     shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
-    one = (
-        "  # the program takes one sample at a time" if card["model"]["pt2"]["batch"] == "1" else ""
-    )
     return f"""import json
 from pathlib import Path
 
@@ -192,7 +187,7 @@ def predict(x):
 # The torch program (fp32; see the card for what it is):
 #   import torch
 #   program = torch.export.load(str(pkg / "model.pt2")).module()
-#   logits = program(torch.from_numpy(((x[:1] - mean) / std).astype(np.float32))){one}
+#   logits = program(torch.from_numpy(((x - mean) / std).astype(np.float32)))
 """
 
 
@@ -236,7 +231,7 @@ def markdown(card: dict[str, Any]) -> str:
         f"- structured pruning: {c['prune']:g} of channels/neurons, then {c['finetune_epochs']} "
         "fine-tuning epochs",
         f"- number format of model.onnx: {c['quantize']}",
-        f"- model.pt2: {card['model']['pt2']['what']}; batch size {card['model']['pt2']['batch']}",
+        f"- model.pt2: {card['model']['pt2']['what']}",
         "",
         "## Search and trial",
         "",

@@ -20,7 +20,7 @@ from autonn.errors import StoreError, UsageError
 from autonn.export import _card
 from autonn.export._pick import Pick, choose
 from autonn.export._predict import CARD, sha256
-from autonn.export._verify import VerificationFailed, program_batch, rebuild_data, verify
+from autonn.export._verify import VerificationFailed, rebuild_data, verify
 from autonn.space import load_space
 from autonn.store import DEFAULT_STORAGE, display_url, download, load_search
 from autonn.trial import ARTIFACT, PROGRAM, WEIGHTS, rebuild_model, torch_program
@@ -97,7 +97,6 @@ def export(
             input_shape=dataset.input_shape,
             classes=list(dataset.classes),
             onnx=_card.onnx_info(stage / ARTIFACT),
-            program_batch=program_batch(stage / PROGRAM),
             files=files,
         )
         card["usage"] = _card.usage_snippet(out, card)

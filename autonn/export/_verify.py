@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,9 @@ from autonn.data import Dataset, load_dataset
 from autonn.errors import AutonnError, UsageError
 from autonn.export._predict import Predictor
 
-log = logging.getLogger("autonn.export")
-
 ACCURACY_TOLERANCE = 0.005
 LOGITS_ATOL = 1e-4
 LOGITS_RTOL = 1e-4
-# A program traced with a batch of one runs sample by sample; this many samples are compared then.
-MAX_SAMPLEWISE = 1000
 
 
 class VerificationFailed(AutonnError):
@@ -141,20 +136,6 @@ def verify(
     return result
 
 
-def program_batch(path: Path) -> str:
-    """ "1" when the torch program was traced for one sample at a time, else "any"."""
-    import torch
-
-    program = torch.export.load(str(path))
-    user_inputs = set(program.graph_signature.user_inputs)
-    for node in program.graph.nodes:
-        if node.op == "placeholder" and node.name in user_inputs:
-            val = node.meta.get("val")
-            if val is not None and isinstance(val.shape[0], int) and val.shape[0] == 1:
-                return "1"
-    return "any"
-
-
 def _program_logits(path: Path, x: np.ndarray) -> tuple[np.ndarray, int]:
     import torch
 
@@ -165,11 +146,5 @@ def _program_logits(path: Path, x: np.ndarray) -> tuple[np.ndarray, int]:
     with torch.no_grad():
         try:
             return module(torch.from_numpy(x)).numpy(), len(x)
-        except Exception:  # traced with a batch of one (static shapes): go sample by sample
-            log.debug("%s takes one sample at a time", path.name)
-        n = min(len(x), MAX_SAMPLEWISE)
-        try:
-            rows = [module(torch.from_numpy(x[i : i + 1])).numpy() for i in range(n)]
         except Exception as exc:
             raise VerificationFailed(f"{path.name} does not run on the test inputs: {exc}") from exc
-    return np.concatenate(rows) if rows else np.zeros((0, 0), np.float32), n
