@@ -66,10 +66,7 @@ def default_name(config: SearchConfig) -> str:
 
 def _check_space(space: SearchSpace, data: Dataset, seed: int) -> None:
     """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
-    space.check(seed=seed)
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
-    config = space.sample(study.ask())
-    config.build(data.input_shape, data.n_classes)
+    space.check(seed=seed).build(data.input_shape, data.n_classes)
 
 
 def _create_study(name, config: SearchConfig, run: RunConfig, space, data) -> optuna.Study:

@@ -64,14 +64,16 @@ class SearchSpace:
         """The exact config of a stored trial, from its params alone."""
         return self.sample(optuna.trial.FixedTrial(params))
 
-    def check(self, samples: int = 3, seed: int = 0) -> None:
-        """Sample the space a few times in memory so a broken space fails before Ray starts."""
+    def check(self, samples: int = 3, seed: int = 0) -> ModelConfig:
+        """Sample the space a few times in memory so a broken space fails before Ray starts;
+        returns the last config sampled."""
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
         for _ in range(samples):
             trial = study.ask()
-            self.sample(trial)
+            config = self.sample(trial)
             study.tell(trial, 0.0)
+        return config
 
 
 def load_space(spec: str) -> SearchSpace:
