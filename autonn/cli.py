@@ -27,8 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("autonn: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        from autonn.errors import AutonnError
+        from autonn.errors import AutonnError, SearchInterrupted
 
+        if isinstance(exc, SearchInterrupted):  # Ray Tune caught the Ctrl-C and stopped cleanly
+            print(f"autonn: {exc}", file=sys.stderr)
+            return 130
         if args.debug or not isinstance(exc, AutonnError | ValueError):
             raise
         message = " ".join(str(exc).split())  # always one line
@@ -55,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--label", default="label", help="label column of a .csv (default: label)")
     p.add_argument("--name", help="search name (default: DATA-SPACE-TIMESTAMP)")
     p.add_argument("--trials", type=int, default=20, help="number of trials (default: 20)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the search --name (stopped, killed, or to run more) until it holds "
+        "--trials trials; give the settings it was started with",
+    )
     p.add_argument("--max-epochs", type=int, default=20, help="epoch budget per trial (default 20)")
     p.add_argument("--sampler", choices=["tpe", "nsga2", "random"], default="tpe")
     p.add_argument("--seed", type=int, default=0)
@@ -165,7 +174,7 @@ def _search(args: argparse.Namespace) -> int:
         artifacts=args.artifacts,
         debug=args.debug,
     )
-    result = autonn.search(config, run)
+    result = autonn.search(config, run, resume=args.resume)
     print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
     print(f"Pareto front ({len(result.pareto)} trials):")
     print(_table(result.pareto, result.objectives))

@@ -4,7 +4,8 @@
     ├── UsageError              bad input from the user (space, data, options, names); CLI exit 2
     ├── StoreError              the database cannot be opened, or a search/trial is not in it
     ├── MissingDependency       an optional package is not installed; says how to install it
-    └── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
+    ├── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
+    └── SearchInterrupted       a search stopped before its last trial (Ctrl-C); CLI exit 130
 
 The CLI prints an AutonnError's message as one line and exits 2; `--debug` adds the traceback.
 """
@@ -34,3 +35,7 @@ class MissingDependency(AutonnError, ImportError):
 
 class TrialFailed(AutonnError):
     """One trial cannot go on; the search records it as FAIL with this reason and continues."""
+
+
+class SearchInterrupted(AutonnError):
+    """A search stopped before all its trials ran; what finished is stored and it can resume."""

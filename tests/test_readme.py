@@ -1,5 +1,6 @@
 """The README is a contract: its commands run as shown (the search made smaller), in order."""
 
+import json
 import re
 import shlex
 import subprocess
@@ -13,6 +14,7 @@ README = (Path(__file__).parents[1] / "README.md").read_text()
 # Commands a new user runs on the built-in data, in the README's order.
 RUNNABLE = ("search cnn --data digits", "show", "studies", "export", "predict")
 SMALLER = ["--trials", "4", "--max-epochs", "3"]  # later flags win in argparse
+RESUMED = ["--trials", "6", "--max-epochs", "3"]  # the resume example adds trials to that search
 
 
 def _commands() -> list[list[str]]:
@@ -38,12 +40,20 @@ def test_readme_commands_work_as_shown(tmp_path):
 
     np.savez(tmp_path / "inputs.npz", x=load_digits().data[:20])
     for argv in commands:
-        argv = argv + SMALLER if argv[1] == "search" else argv
+        if argv[1] == "search":
+            argv = argv + (RESUMED if "--resume" in argv else SMALLER)
         result = subprocess.run(
             [sys.executable, "-m", "autonn.cli", *argv[1:]],
             cwd=tmp_path, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         assert result.returncode == 0, f"{' '.join(argv)}\n{result.stderr[-2000:]}"
+        if "--resume" in argv:
+            assert "search digits-cnn: " in result.stdout
+            shown = subprocess.run(
+                [sys.executable, "-m", "autonn.cli", "show", "digits-cnn", "--all", "--json"],
+                cwd=tmp_path, capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            assert len(json.loads(shown)) == 6
         if argv[1] == "predict":
             labels = result.stdout.split()
             assert labels[0] == "label" and len(labels) == 21

@@ -1,4 +1,4 @@
-"""Running a search: check the inputs, create the study, start Ray Tune, read the result back."""
+"""Running a search: check the inputs, create or resume the study, start Ray Tune, read it back."""
 
 from __future__ import annotations
 
@@ -10,44 +10,49 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import optuna
-
 from autonn.data import Dataset, load_dataset
-from autonn.errors import UsageError
+from autonn.errors import SearchInterrupted, UsageError
 from autonn.search._config import RunConfig, SearchConfig
+from autonn.search._study import INTERRUPTED, create_study, resume_study, sampler
 from autonn.space import SearchSpace, load_space
-from autonn.store import (
-    CONFIG_ATTR,
-    OBJECTIVES,
-    Search,
-    artifact_root,
-    display_url,
-    load_search,
-    open_storage,
-)
+from autonn.store import Search, artifact_root, display_url, load_search
 
 logger = logging.getLogger("autonn.search")
 
 
-def search(config: SearchConfig, run: RunConfig | None = None) -> Search:
-    """Run a multi-objective search and return it as stored (its `pareto` property is the front)."""
+def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool = False) -> Search:
+    """Run a multi-objective search and return it as stored (its `pareto` property is the front).
+
+    resume: continue the stored search named `config.name` (stopped, killed, or to be extended)
+    until it holds `config.trials` trials; its other settings must be the ones it started with.
+    """
     run = run or RunConfig()
+    if resume and config.name is None:
+        raise UsageError("resuming needs the name of the search to continue; give --name")
     space = load_space(config.space)
     data = load_dataset(config.data, seed=config.seed, label=config.label)
     _check_space(space, data, config.seed)
     name = config.name or default_name(config)
-    study = _create_study(name, config, run, space, data)
+    if resume:
+        study, done = resume_study(name, config, run, space, data)
+    else:
+        study, done = create_study(name, config, run, space, data), 0
+    todo = config.trials - done
+    if todo <= 0:
+        logger.info("search %s already has %d trials; raise --trials to run more", name, done)
+        return load_search(name, run.storage)
     logger.info(
-        "search %s: %d trials of %s on %s (%s) into %s",
+        "search %s: %d %strials of %s on %s (%s) into %s",
         name,
-        config.trials,
+        todo,
+        f"more (of {config.trials}) " if resume else "",
         space.spec,
         data.name,
         "x".join(map(str, data.input_shape)),
         display_url(run.storage),
     )
     started = time.perf_counter()
-    _tune(name, config, run, space, data, study)
+    _tune(name, config, run, space, data, study, todo=todo, done=done)
     logger.info("search %s finished in %.1fs", name, time.perf_counter() - started)
     return load_search(name, run.storage)
 
@@ -69,47 +74,7 @@ def _check_space(space: SearchSpace, data: Dataset, seed: int) -> None:
     space.check(seed=seed).build(data.input_shape, data.n_classes)
 
 
-def _create_study(name, config: SearchConfig, run: RunConfig, space, data) -> optuna.Study:
-    storage = open_storage(run.storage, create=True)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        study = optuna.create_study(
-            storage=storage,
-            study_name=name,
-            directions=[OBJECTIVES[o] for o in config.objectives],
-        )
-    except optuna.exceptions.DuplicatedStudyError:
-        raise UsageError(
-            f"a search named {name!r} already exists in {display_url(run.storage)}; "
-            "choose another --name"
-        ) from None
-    import autonn
-
-    study.set_user_attr(
-        CONFIG_ATTR,
-        {
-            **config.as_dict(),
-            "name": name,
-            "space": space.spec,
-            "dataset": data.summary(),
-            "artifacts": artifact_root(run.artifacts),
-            "autonn_version": autonn.__version__,
-            "created": datetime.now().isoformat(timespec="seconds"),
-        },
-    )
-    return study
-
-
-def _sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    # constant_liar: trials running in parallel are not sampled on top of each other.
-    return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
-
-
-def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> None:
+def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, todo, done) -> None:
     # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
@@ -136,10 +101,11 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
-        sampler=_sampler(config.sampler, config.seed),
+        sampler=sampler(config.sampler, config.seed),
         storage=study._storage,
         study_name=name,
         total=config.trials,
+        done=done,
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(
@@ -147,7 +113,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
         tune_config=tune.TuneConfig(
             search_alg=searcher,
             scheduler=scheduler,
-            num_samples=config.trials,
+            num_samples=todo,
             max_concurrent_trials=run.max_concurrent,
             reuse_actors=run.reuse_actors,
             trial_dirname_creator=lambda trial: trial.trial_id,
@@ -162,7 +128,13 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study) -> Non
     try:
         tuner.fit()
     finally:
-        searcher.fail_unfinished("the search stopped before this trial finished")
+        searcher.fail_unfinished(INTERRUPTED)
+    finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
+    if finished < todo:  # Tune handles Ctrl-C itself: it stops the trials and returns
+        raise SearchInterrupted(
+            f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
+            f"finished is stored); add --resume --name {name} to the same command to continue it"
+        )
 
 
 def _init_ray(run: RunConfig) -> None:

@@ -35,10 +35,12 @@ class AutonnSearcher(OptunaSearch):
         storage: optuna.storages.BaseStorage,
         study_name: str,
         total: int,
+        done: int = 0,
     ) -> None:
         self._autonn_space = space
         self._objectives = objectives
         self._total = total
+        self._done_before = done  # trials a resumed search already holds, for the progress count
         self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
         super().__init__(
             space=self._define_by_run,
@@ -105,7 +107,7 @@ class AutonnSearcher(OptunaSearch):
         return None
 
     def _log(self, number: int, state: TrialState, values, attrs: dict) -> None:
-        done = sum(self.finished.values())
+        done = self._done_before + sum(self.finished.values())
         if state == TrialState.COMPLETE:
             shown = " ".join(
                 f"{o}={_fmt(o, v)}" for o, v in zip(self._objectives, values, strict=True)

@@ -1,0 +1,109 @@
+"""The Optuna study behind a search: create it, or reopen it to resume an interrupted search."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import optuna
+from optuna.trial import TrialState
+
+from autonn.data import Dataset
+from autonn.errors import UsageError
+from autonn.search._config import RunConfig, SearchConfig
+from autonn.space import SearchSpace
+from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, open_storage
+
+logger = logging.getLogger("autonn.search")
+
+# The fail_reason of a trial that was running when its search stopped. Such a trial does not
+# count against the budget of a resumed search.
+INTERRUPTED = "the search stopped before this trial finished"
+
+# What must be the same for the trials of a resumed search to belong with those already stored.
+_MUST_MATCH = ("space", "data", "label", "objectives", "sampler", "seed", "max_epochs",
+               "early_stop", "dataset", "artifacts")  # fmt: skip
+
+
+def create_study(name: str, config: SearchConfig, run: RunConfig, space, data) -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.create_study(
+            storage=open_storage(run.storage, create=True),
+            study_name=name,
+            directions=[OBJECTIVES[o] for o in config.objectives],
+        )
+    except optuna.exceptions.DuplicatedStudyError:
+        raise UsageError(
+            f"a search named {name!r} already exists in {display_url(run.storage)}; "
+            "choose another --name, or add --resume to continue it"
+        ) from None
+    study.set_user_attr(CONFIG_ATTR, _stored_config(name, config, run, space, data))
+    return study
+
+
+def resume_study(
+    name: str, config: SearchConfig, run: RunConfig, space: SearchSpace, data: Dataset
+) -> tuple[optuna.Study, int]:
+    """Reopen a stored search and return it with the number of trials that count as done.
+
+    Trials left RUNNING by a driver that died without closing them (killed, node lost) are
+    closed as FAIL with the INTERRUPTED reason; they, and trials closed that way before, are
+    run again rather than counted.
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.load_study(study_name=name, storage=open_storage(run.storage))
+    except KeyError:
+        raise UsageError(
+            f"there is no search named {name!r} to resume in {display_url(run.storage)}; "
+            "drop --resume to start it"
+        ) from None
+    stored = study.user_attrs.get(CONFIG_ATTR, {})
+    wanted = _stored_config(name, config, run, space, data)
+    differ = [k for k in _MUST_MATCH if _comparable(stored.get(k)) != _comparable(wanted[k])]
+    if differ:
+        shown = ", ".join(f"{k} (stored {stored.get(k)!r}, given {wanted[k]!r})" for k in differ)
+        raise UsageError(
+            f"cannot resume {name!r} with different settings: {shown}; "
+            "give the settings it was started with, or start a new search"
+        )
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", INTERRUPTED)
+        study.tell(trial.number, state=TrialState.FAIL)
+    done = sum(1 for t in study.get_trials(deepcopy=False) if not _interrupted(t))
+    history = [*stored.get("resumed", []), datetime.now().isoformat(timespec="seconds")]
+    study.set_user_attr(CONFIG_ATTR, {**stored, "trials": config.trials, "resumed": history})
+    return study, done
+
+
+def sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    # constant_liar: trials running in parallel are not sampled on top of each other.
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+
+
+def _stored_config(name: str, config: SearchConfig, run: RunConfig, space, data) -> dict:
+    import autonn
+
+    return {
+        **config.as_dict(),
+        "name": name,
+        "space": space.spec,
+        "dataset": data.summary(),
+        "artifacts": artifact_root(run.artifacts),
+        "autonn_version": autonn.__version__,
+        "created": datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def _comparable(value):
+    """Stored settings went through JSON, so tuples came back as lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _interrupted(trial: optuna.trial.FrozenTrial) -> bool:
+    return trial.state == TrialState.FAIL and trial.user_attrs.get("fail_reason") == INTERRUPTED

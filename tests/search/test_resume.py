@@ -1,0 +1,105 @@
+"""Resuming a search: a real one, stopped with a trial left open as a killed driver leaves it."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+
+import autonn
+from autonn.errors import UsageError
+from autonn.search._study import INTERRUPTED
+
+pytestmark = pytest.mark.integration
+
+
+def _config(**overrides) -> autonn.SearchConfig:
+    settings = dict(space="mlp", data="wine", name="wine-resume", trials=3, max_epochs=2,
+                    sampler="random", seed=3, early_stop=False)  # fmt: skip
+    return autonn.SearchConfig(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="module")
+def stopped(tmp_path_factory):
+    """A 3-trial search, then one more trial left RUNNING: the driver died mid-trial."""
+    root = tmp_path_factory.mktemp("resume")
+    run = autonn.RunConfig(storage=f"sqlite:///{root}/a.db", artifacts=str(root / "art"))
+    autonn.search(_config(), run)
+    optuna.load_study(study_name="wine-resume", storage=run.storage).ask()
+    return run
+
+
+def test_a_resumed_search_closes_the_open_trial_and_runs_up_to_the_total(stopped):
+    result = autonn.search(_config(trials=5), stopped, resume=True)
+    states = {t.number: t.state for t in result.trials}
+    assert states[3] == "FAIL"
+    assert result.trials[3].attrs["fail_reason"] == INTERRUPTED
+    assert sorted(states) == [0, 1, 2, 3, 4, 5]  # numbering goes on; the open one is run again
+    assert all(states[n] == "COMPLETE" for n in (0, 1, 2, 4, 5))
+    assert result.trials[5].attrs["artifacts"].endswith("trial_00005")
+    assert result.info.config["trials"] == 5 and len(result.info.config["resumed"]) == 1
+
+    again = autonn.search(_config(trials=5), stopped, resume=True)  # already there: runs nothing
+    assert len(again.trials) == 6
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"max_epochs": 3}, "max_epochs (stored 2, given 3)"),
+        ({"space": "search_spaces.mlp:uncompressed"}, "space (stored"),
+        ({"data": "breast_cancer"}, "data (stored"),
+        ({"name": "nosuch"}, "no search named 'nosuch' to resume"),
+        ({"name": None}, "give --name"),
+    ],
+)
+def test_resuming_with_other_settings_is_refused_and_changes_nothing(stopped, overrides, message):
+    before = optuna.load_study(study_name="wine-resume", storage=stopped.storage)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        autonn.search(_config(trials=9, **overrides), stopped, resume=True)
+    after = optuna.load_study(study_name="wine-resume", storage=stopped.storage)
+    assert after.user_attrs == before.user_attrs and len(after.trials) == len(before.trials)
+
+
+def test_starting_a_search_under_a_taken_name_points_to_resume(stopped):
+    with pytest.raises(UsageError, match="add --resume to continue it"):
+        autonn.search(_config(), stopped)
+
+
+def test_ctrl_c_stops_the_search_cleanly_and_says_how_to_resume(tmp_path):
+    db = tmp_path / "c.db"
+    command = [sys.executable, "-m", "autonn.cli", "search", "mlp", "--data", "digits",
+               "--name", "interrupted", "--trials", "200", "--max-epochs", "20",
+               "--storage", f"sqlite:///{db}", "--artifacts", str(tmp_path / "art")]  # fmt: skip
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        _wait_for_a_finished_trial(db, proc)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("autonn: search 'interrupted' stopped after ")
+    assert "add --resume --name interrupted" in last and "Traceback" not in err
+    trials = optuna.load_study(study_name="interrupted", storage=f"sqlite:///{db}").trials
+    assert trials and not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
+
+
+def _wait_for_a_finished_trial(db, proc, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the search ended before it could be interrupted"
+        if os.path.exists(db):
+            try:
+                study = optuna.load_study(study_name="interrupted", storage=f"sqlite:///{db}")
+                if any(t.state.is_finished() for t in study.trials):
+                    return
+            except KeyError:
+                pass  # the study is not created yet
+        time.sleep(0.5)
+    raise AssertionError("no trial finished in time")
