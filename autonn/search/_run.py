@@ -13,7 +13,13 @@ from pathlib import Path
 from autonn.data import Dataset, load_dataset
 from autonn.errors import SearchInterrupted, UsageError
 from autonn.search._config import RunConfig, SearchConfig
-from autonn.search._study import INTERRUPTED, create_study, resume_study, sampler
+from autonn.search._study import (
+    INTERRUPTED,
+    create_study,
+    resume_study,
+    sampler,
+    stored_curves,
+)
 from autonn.space import SearchSpace, load_space
 from autonn.store import Search, artifact_root, display_url, load_search
 
@@ -81,13 +87,15 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
 
-    from autonn.search._scheduler import make_scheduler, rung_epochs
+    from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import search_location
 
     _init_ray(run)
     scheduler = make_scheduler(config.max_epochs, config.early_stop)
+    if done and isinstance(scheduler, PatientASHA):
+        scheduler.remember(stored_curves(study))
     plan = TrialPlan(
         search=name,
         space=space.spec,

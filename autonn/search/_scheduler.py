@@ -18,6 +18,17 @@ class PatientASHA(ASHAScheduler):
         super().__init__(**kwargs)
         self._min_peers = min_peers
 
+    def remember(self, curves: list[list[float]]) -> None:
+        """Put stored trials' curves on the rungs, so a resumed search stops trials as before.
+
+        A curve holds the validation accuracy per epoch, the value a trial reports at a rung.
+        """
+        for n, curve in enumerate(curves):
+            for bracket in self._brackets:
+                for milestone, recorded in bracket._rungs:
+                    if len(curve) >= milestone:
+                        recorded[f"stored-{n}"] = curve[int(milestone) - 1]
+
     def on_trial_result(self, tune_controller, trial, result: dict) -> str:
         bracket = self._trial_info.get(trial.trial_id)
         action = super().on_trial_result(tune_controller, trial, result)

@@ -77,6 +77,12 @@ def resume_study(
     return study, done
 
 
+def stored_curves(study: optuna.Study) -> list[list[float]]:
+    """The learning curves of the trials that trained (finished, or stopped early)."""
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+    return [t.user_attrs["curve"] for t in trials if t.user_attrs.get("curve")]
+
+
 def sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed)

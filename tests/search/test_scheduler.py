@@ -53,3 +53,13 @@ def test_early_stop_off_or_tiny_budgets_use_fifo():
     assert isinstance(make_scheduler(20, early_stop=False), FIFOScheduler)
     assert isinstance(make_scheduler(2, early_stop=True), FIFOScheduler)
     assert isinstance(make_scheduler(3, early_stop=True), PatientASHA)
+
+
+def test_a_resumed_search_compares_new_trials_with_the_stored_curves():
+    strong, weak = [0.5, 0.7, 0.8, 0.85, 0.9, 0.9, 0.9, 0.9], [0.1] * 8
+    fresh = make_scheduler(8, True)
+    assert _drive(fresh, [weak]) == {}  # alone on its rung: nothing to compare with
+    resumed = make_scheduler(8, True)
+    resumed.remember([strong] * 4 + [strong[:2]])  # four finished, one stopped at epoch 2
+    assert {len(r) for _, r in resumed._brackets[0]._rungs} == {4, 5}  # epochs 4 and 2
+    assert _drive(resumed, [weak, strong]) == {0: 2}
