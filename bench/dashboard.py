@@ -46,12 +46,12 @@ sys.path.insert(0, str(ROOT))
 def part_a(storage: str) -> dict[str, float]:
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    from autonn.store import LiveSearch, load_search, search_infos
+    from autonn.store import LiveSearch, list_searches, load_search
     from dashboard import figures, queries
 
     out["import_s"] = time.perf_counter() - t0
     t = time.perf_counter()
-    search_infos(storage)
+    list_searches(storage)
     out["list_searches_s"] = time.perf_counter() - t
     t = time.perf_counter()
     live = LiveSearch(NAME, storage)

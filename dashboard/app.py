@@ -19,7 +19,7 @@ except ImportError:  # run from a checkout that is not installed: the repo root 
     import dashboard
 
 from autonn.errors import AutonnError
-from autonn.store import LiveSearch, display_url, search_infos
+from autonn.store import LiveSearch, display_url, list_searches
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
 
@@ -65,7 +65,7 @@ def main() -> None:
     st.sidebar.title("autonn")
     st.sidebar.caption(f"database: `{display_url(storage)}`")
     try:
-        infos = search_infos(storage)
+        infos = list_searches(storage)
     except AutonnError as exc:
         st.title("autonn dashboard")
         st.warning(f"Cannot open the database. {exc}")
@@ -440,7 +440,7 @@ def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
 
 def compare_tab(storage: str, name: str, df, options: dict) -> None:
     try:
-        others = [i.name for i in search_infos(storage) if i.name != name]
+        others = [i.name for i in list_searches(storage) if i.name != name]
     except AutonnError as exc:
         st.warning(str(exc))
         return

@@ -7,7 +7,7 @@ from autonn.store._artifacts import (
     trial_location,
     upload,
 )
-from autonn.store._live import LiveSearch, search_infos
+from autonn.store._live import LiveSearch
 from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage, sqlite_path
 from autonn.store._pareto import dominates, pareto_front
 from autonn.store._read import list_searches, load_search, study_id_of
@@ -42,5 +42,4 @@ __all__ = [
     "trial_record",
     "upload",
     "LiveSearch",
-    "search_infos",
 ]

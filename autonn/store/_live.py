@@ -20,59 +20,26 @@ import threading
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, column, func, select, table
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from autonn.errors import StoreError
 from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage
 from autonn.store._read import study_id_of
 from autonn.store._records import CONFIG_ATTR, Search, SearchInfo, TrialRecord, trial_record
+from autonn.store._tables import (
+    ATTRS,
+    PARAMS,
+    STUDIES,
+    TRIALS,
+    VALUES,
+    state_name,
+)
 
 logger = logging.getLogger("autonn.store")
 
 FINISHED = frozenset({"COMPLETE", "PRUNED", "FAIL"})
 
-# Optuna's RDB schema (optuna/storages/_rdb/models.py), only the columns read here.
-_STUDIES = table("studies", column("study_id", Integer), column("study_name", String))
-_DIRECTIONS = table("study_directions", column("study_id", Integer), column("objective", Integer))
-_STUDY_ATTRS = table(
-    "study_user_attributes",
-    column("study_id", Integer),
-    column("key", String),
-    column("value_json", Text),
-)
-_TRIALS = table(
-    "trials",
-    column("trial_id", Integer),
-    column("number", Integer),
-    column("study_id", Integer),
-    column("state", String),
-    column("datetime_start", DateTime),
-    column("datetime_complete", DateTime),
-)
-_VALUES = table(
-    "trial_values",
-    column("trial_value_id", Integer),
-    column("trial_id", Integer),
-    column("objective", Integer),
-    column("value", Float),
-    column("value_type", String),
-)
-_PARAMS = table(
-    "trial_params",
-    column("param_id", Integer),
-    column("trial_id", Integer),
-    column("param_name", String),
-    column("param_value", Float),
-    column("distribution_json", Text),
-)
-_ATTRS = table(
-    "trial_user_attributes",
-    column("trial_user_attribute_id", Integer),
-    column("trial_id", Integer),
-    column("key", String),
-    column("value_json", Text),
-)
 # Above this many trials to read, select a study's rows by a sub-query instead of an IN list
 # (SQLite before 3.32 allows 999 bound parameters).
 _IN_LIMIT = 500
@@ -131,11 +98,11 @@ class LiveSearch:
     def _read_new(self) -> bool:
         engine = self._rdb.engine
         with engine.connect() as conn:
-            here = select(_STUDIES.c.study_name).where(_STUDIES.c.study_id == self._study_id)
+            here = select(STUDIES.c.study_name).where(STUDIES.c.study_id == self._study_id)
             if conn.execute(here).scalar() != self.name:
                 self._restart()  # deleted, perhaps made again under the same name
             # States first: a trial read as finished here had all its rows written before.
-            rows = conn.execute(select(_TRIALS).where(_TRIALS.c.study_id == self._study_id)).all()
+            rows = conn.execute(select(TRIALS).where(TRIALS.c.study_id == self._study_id)).all()
             if _replaced(self._records, rows):
                 # SQLite reuses the ids of a deleted study and its trials: a search deleted and
                 # made again under the same name shows as trials that are gone or not the same.
@@ -152,7 +119,7 @@ class LiveSearch:
             values, params, attrs = children.get(trial_id, ({}, [], {}))
             record = TrialRecord(
                 number=row.number,
-                state=_state(row.state),
+                state=state_name(row.state),
                 values=_named(values, objectives),
                 params=dict(params),
                 attrs=attrs,
@@ -179,36 +146,36 @@ class LiveSearch:
                 return t.c.trial_id.in_(ids)
         else:
             wanted = set(ids)
-            of_study = select(_TRIALS.c.trial_id).where(_TRIALS.c.study_id == self._study_id)
+            of_study = select(TRIALS.c.trial_id).where(TRIALS.c.study_id == self._study_id)
 
             def where(t):
                 return t.c.trial_id.in_(of_study.scalar_subquery())
 
         out: dict[int, tuple[dict, list, dict]] = {i: ({}, [], {}) for i in wanted}
         for r in conn.execute(
-            select(_VALUES.c.trial_id, _VALUES.c.objective, _VALUES.c.value, _VALUES.c.value_type)
-            .where(where(_VALUES))
-            .order_by(_VALUES.c.trial_value_id)
+            select(VALUES.c.trial_id, VALUES.c.objective, VALUES.c.value, VALUES.c.value_type)
+            .where(where(VALUES))
+            .order_by(VALUES.c.trial_value_id)
         ):
             if r.trial_id in wanted:
                 out[r.trial_id][0][r.objective] = _stored_value(r.value, r.value_type)
         for r in conn.execute(
             select(
-                _PARAMS.c.trial_id,
-                _PARAMS.c.param_name,
-                _PARAMS.c.param_value,
-                _PARAMS.c.distribution_json,
+                PARAMS.c.trial_id,
+                PARAMS.c.param_name,
+                PARAMS.c.param_value,
+                PARAMS.c.distribution_json,
             )
-            .where(where(_PARAMS))
-            .order_by(_PARAMS.c.param_id)
+            .where(where(PARAMS))
+            .order_by(PARAMS.c.param_id)
         ):
             if r.trial_id in wanted:
                 external = _distribution(r.distribution_json).to_external_repr(r.param_value)
                 out[r.trial_id][1].append((r.param_name, external))
         for r in conn.execute(
-            select(_ATTRS.c.trial_id, _ATTRS.c.key, _ATTRS.c.value_json)
-            .where(where(_ATTRS))
-            .order_by(_ATTRS.c.trial_user_attribute_id)
+            select(ATTRS.c.trial_id, ATTRS.c.key, ATTRS.c.value_json)
+            .where(where(ATTRS))
+            .order_by(ATTRS.c.trial_user_attribute_id)
         ):
             if r.trial_id in wanted:
                 out[r.trial_id][2][r.key] = json.loads(r.value_json)
@@ -219,38 +186,6 @@ class LiveSearch:
         self._records = {t._trial_id: trial_record(t, self._info.objectives) for t in frozen}
         self.fetched = len(frozen)
         return True
-
-
-def search_infos(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
-    """Like `list_searches`, oldest first, but counts trials in SQL instead of loading them all."""
-    rdb = open_storage(storage)
-    try:
-        with rdb.engine.connect() as conn:
-            studies = conn.execute(select(_STUDIES).order_by(_STUDIES.c.study_id)).all()
-            counts: dict[int, Counter] = {s.study_id: Counter() for s in studies}
-            for r in conn.execute(
-                select(_TRIALS.c.study_id, _TRIALS.c.state, func.count()).group_by(
-                    _TRIALS.c.study_id, _TRIALS.c.state
-                )
-            ):
-                counts.setdefault(r[0], Counter())[_state(r[1])] = r[2]
-            n_objectives = Counter(r.study_id for r in conn.execute(select(_DIRECTIONS.c.study_id)))
-            configs = {
-                r.study_id: json.loads(r.value_json)
-                for r in conn.execute(
-                    select(_STUDY_ATTRS.c.study_id, _STUDY_ATTRS.c.value_json).where(
-                        _STUDY_ATTRS.c.key == CONFIG_ATTR
-                    )
-                )
-            }
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read {display_url(storage)}: {exc}") from exc
-    return [
-        SearchInfo.from_config(
-            s.study_name, configs.get(s.study_id, {}), n_objectives[s.study_id], counts[s.study_id]
-        )
-        for s in studies
-    ]
 
 
 def _search_info(rdb, study_id: int, name: str) -> SearchInfo:
@@ -268,14 +203,10 @@ def _replaced(known: dict[int, TrialRecord], rows) -> bool:
         if record is not None and (
             record.number != r.number
             or record.started != r.datetime_start
-            or (record.state in FINISHED and record.state != _state(r.state))
+            or (record.state in FINISHED and record.state != state_name(r.state))
         ):
             return True
     return False
-
-
-def _state(value: Any) -> str:
-    return str(getattr(value, "name", value))
 
 
 def _named(values: dict[int, float], objectives: tuple[str, ...]) -> dict[str, float]:

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard
-from autonn.store import search_infos
+from autonn.store import list_searches
 from dashboard.app import TABS
 
 TIMEOUT = 30  # seconds; a run takes well under one, the first in a process pays the imports
@@ -65,7 +65,7 @@ def test_unknown_search_lists_the_known_ones(made, monkeypatch):
 def test_a_search_with_data_shows_counts_and_the_pareto_chart(made, monkeypatch):
     at = run(made.storage, monkeypatch, search=made.full)
     shown = metrics(at)
-    counts = {i.name: i.counts for i in search_infos(made.storage)}[made.full]
+    counts = {i.name: i.counts for i in list_searches(made.storage)}[made.full]
     assert shown["trials"] == "62"
     assert shown["complete"] == str(counts["COMPLETE"])
     assert shown["running"] == "2"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from autonn.errors import StoreError
-from autonn.store import LiveSearch, list_searches, load_search, open_storage, search_infos
+from autonn.store import LiveSearch, list_searches, load_search, open_storage
+from autonn.store._read import _list_via_optuna
 from dashboard._synthetic import _distributions, add_trials, write_search
 
 
@@ -52,9 +53,9 @@ def test_a_refresh_reads_only_new_and_unfinished_trials(tmp_path):
     assert later.trial(running[0].number).values == {"accuracy": 0.9, "size_bytes": 1234.0}
 
 
-def test_search_infos_counts_like_list_searches(made):
-    fast = {i.name: i for i in search_infos(made.storage)}
-    slow = {i.name: i for i in list_searches(made.storage)}
+def test_listing_in_sql_counts_like_optunas_api(made):
+    fast = {i.name: i for i in list_searches(made.storage)}
+    slow = {i.name: i for i in _list_via_optuna(open_storage(made.storage))}
     assert list(fast) == list(slow) == [made.full, made.other, made.none_done, made.latency]
     for name in slow:
         assert fast[name].counts == slow[name].counts
@@ -66,7 +67,7 @@ def test_unknown_search_and_missing_database_are_store_errors(made, tmp_path):
     with pytest.raises(StoreError, match="no search named 'nope'"):
         LiveSearch("nope", made.storage)
     with pytest.raises(StoreError, match="no database at"):
-        search_infos(f"sqlite:///{tmp_path}/missing.db")
+        list_searches(f"sqlite:///{tmp_path}/missing.db")
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -97,7 +98,7 @@ def test_incremental_reads_on_postgres(pg_url):
     live.refresh()
     assert live.fetched == 2  # the one that was running and the new one
     assert live.refresh().trials == load_search(name, pg_url).trials
-    assert name in {i.name for i in search_infos(pg_url)}
+    assert name in {i.name for i in list_searches(pg_url)}
 
 
 def test_a_search_deleted_and_made_again_is_read_afresh(tmp_path):
@@ -111,3 +112,14 @@ def test_a_search_deleted_and_made_again_is_read_afresh(tmp_path):
     optuna.delete_study(study_name="s", storage=open_storage(storage))
     with pytest.raises(StoreError, match="no longer in the database"):
         live.refresh()
+
+
+def test_if_listing_in_sql_fails_optunas_api_lists_the_same(made, monkeypatch):
+    import autonn.store._read as read
+
+    def broken(rdb):
+        raise OperationalError("SELECT ...", {}, Exception("no such table: study_directions"))
+
+    want = list_searches(made.storage)
+    monkeypatch.setattr(read, "_list_in_sql", broken)
+    assert list_searches(made.storage) == want
