@@ -109,7 +109,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
-        sampler=sampler(config.sampler, config.seed),
+        sampler=sampler(config.sampler, config.seed, study),
         storage=study._storage,
         study_name=name,
         total=config.trials,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 import optuna
@@ -13,8 +12,6 @@ from autonn.errors import UsageError
 from autonn.search._config import RunConfig, SearchConfig
 from autonn.space import SearchSpace
 from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, open_storage
-
-logger = logging.getLogger("autonn.search")
 
 # The fail_reason of a trial that was running when its search stopped. Such a trial does not
 # count against the budget of a resumed search.
@@ -83,7 +80,10 @@ def stored_curves(study: optuna.Study) -> list[list[float]]:
     return [t.user_attrs["curve"] for t in trials if t.user_attrs.get("curve")]
 
 
-def sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+def sampler(name: str, seed: int, study: optuna.Study) -> optuna.samplers.BaseSampler:
+    # A resumed search must not replay the draws it made before: a seeded sampler restarts its
+    # random stream, so the seed moves on by the trials already stored (0 for a new search).
+    seed += len(study.get_trials(deepcopy=False))
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed)
     if name == "random":

@@ -41,6 +41,8 @@ def test_a_resumed_search_closes_the_open_trial_and_runs_up_to_the_total(stopped
     assert sorted(states) == [0, 1, 2, 3, 4, 5]  # numbering goes on; the open one is run again
     assert all(states[n] == "COMPLETE" for n in (0, 1, 2, 4, 5))
     assert result.trials[5].attrs["artifacts"].endswith("trial_00005")
+    old, new = [t.params for t in result.trials[:3]], [t.params for t in result.trials[4:]]
+    assert not [p for p in new if p in old]  # the seeded sampler did not replay its first draws
     assert result.info.config["trials"] == 5 and len(result.info.config["resumed"]) == 1
 
     again = autonn.search(_config(trials=5), stopped, resume=True)  # already there: runs nothing
