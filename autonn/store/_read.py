@@ -20,8 +20,9 @@ logger = logging.getLogger("autonn.store")
 def list_searches(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
     """Every search in the database, oldest first, with trial counts by state.
 
-    The counts are taken in SQL: on a cluster's database of many large searches, building every
-    trial through Optuna's API (`_list_via_optuna`) took seconds per thousand trials. If these
+    The counts are taken in SQL: building every trial through Optuna's API (`_list_via_optuna`)
+    costs about 0.75 s per thousand trials (bench/dashboard.py), too slow for a cluster's database
+    of many large searches. If these
     SELECTs fail (a schema they do not know), Optuna's API reads instead.
     """
     rdb = open_storage(storage)

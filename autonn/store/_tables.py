@@ -50,4 +50,5 @@ ATTRS = table(
 
 
 def state_name(value: Any) -> str:
+    """'COMPLETE', ...: the `state` column is an Enum, which some back ends return as the member."""
     return str(getattr(value, "name", value))
