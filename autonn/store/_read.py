@@ -22,8 +22,8 @@ def list_searches(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
 
     The counts are taken in SQL: building every trial through Optuna's API (`_list_via_optuna`)
     costs about 0.75 s per thousand trials (bench/dashboard.py), too slow for a cluster's database
-    of many large searches. If these
-    SELECTs fail (a schema they do not know), Optuna's API reads instead.
+    of many large searches. If these SELECTs fail (a schema they do not know), Optuna's API
+    reads instead.
     """
     rdb = open_storage(storage)
     try:
