@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autonn.task import TargetScaling, Task, get_task
+
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Splits are float32 standardised inputs and int64 labels in 0..n_classes-1.
+    """Splits are float32 standardised inputs, and int64 labels in 0..n_classes-1
+    (classification) or float32 targets in their own units (regression).
 
     `mean` and `std` broadcast against one raw sample: per feature for vectors, per channel for
-    signals and images. They are fitted on the training split only.
+    signals and images. They, and a regression's `target` scaling, are fitted on the training
+    split only.
     """
 
     name: str
@@ -26,6 +30,17 @@ class Dataset:
     classes: tuple[str, ...]
     mean: np.ndarray
     std: np.ndarray
+    task: str = "classification"
+    target: TargetScaling | None = None  # regression only
+
+    @property
+    def problem(self) -> Task:
+        return get_task(self.task)
+
+    @property
+    def n_outputs(self) -> int:
+        """What the model's last layer emits: one logit per class, or one value."""
+        return self.problem.n_outputs(self.n_classes)
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -8,17 +8,31 @@ import numpy as np
 
 from autonn.data._dataset import Dataset, fit_standardization
 from autonn.errors import UsageError
+from autonn.task import TargetScaling, encode, get_task, is_text, looks_continuous
 
-BUILTIN_DATASETS = ("digits", "breast_cancer", "wine")
+BUILTIN_DATASETS = ("digits", "breast_cancer", "wine", "diabetes")
+# Built-in data whose label is a quantity, not a class.
+REGRESSION_DATASETS = ("diabetes",)
 # A stratified train/validation/test split needs a few samples of every class.
 MIN_PER_CLASS = 5
 VAL_FRACTION = 0.2
 TEST_FRACTION = 0.2
 
 
-def load_dataset(spec: str, *, seed: int = 0, label: str = "label") -> Dataset:
-    """Load, check and split `spec`: a built-in name, a .npz (x, y[, x_test, y_test]) or a .csv."""
+def load_dataset(
+    spec: str, *, seed: int = 0, label: str = "label", task: str = "classification"
+) -> Dataset:
+    """Load, check and split `spec`: a built-in name, a .npz (x, y[, x_test, y_test]) or a .csv.
+
+    task: "classification" (labels become classes) or "regression" (a numeric target).
+    """
+    get_task(task)  # a bad name fails before any data is read
+    if spec in REGRESSION_DATASETS and task != "regression":
+        raise UsageError(f"{spec} has a numeric target, not classes; add --task regression")
     x, y, x_test, y_test, classes = _read(spec, label)
+    if task == "regression":
+        x, y, x_test, y_test = _check_regression(spec, x, y, x_test, y_test)
+        return _split_regression(spec, x, y, x_test, y_test, seed)
     x, y, x_test, y_test, classes = _check(spec, x, y, x_test, y_test, classes)
     return _split(spec, x, y, x_test, y_test, classes, seed)
 
@@ -44,6 +58,9 @@ def _builtin(name: str):
         bunch = datasets.load_digits()
         x = bunch.images.reshape(-1, 1, 8, 8)  # 8x8 greyscale images, one channel
         classes = tuple(str(c) for c in bunch.target_names)
+    elif name in REGRESSION_DATASETS:
+        bunch = getattr(datasets, f"load_{name}")()
+        x, classes = bunch.data, None
     else:
         bunch = getattr(datasets, f"load_{name}")()
         x = bunch.data
@@ -87,9 +104,8 @@ def _read_csv(path: Path, label: str):
     if text:
         raise UsageError(f"{path}: feature columns must be numeric, but these are not: {text}")
     y = frame[label].to_numpy()
-    if y.dtype == object:  # class names as text: number them in sorted order
-        names, y = np.unique(y.astype(str), return_inverse=True)
-        return features.to_numpy(np.float64), y, None, None, tuple(names)
+    if y.dtype == object:  # class names as text; _check numbers them in sorted order
+        y = y.astype(str)
     return features.to_numpy(np.float64), y, None, None, None
 
 
@@ -107,21 +123,19 @@ def _check(spec, x, y, x_test, y_test, classes):
     if len(values) < 2:
         raise UsageError(f"{spec}: the labels hold one class only ({values[0]}); need at least two")
     if counts.min() < MIN_PER_CLASS:
-        few = {int(v): int(c) for v, c in zip(values, counts, strict=True) if c < MIN_PER_CLASS}
+        few = {v: int(c) for v, c in zip(values.tolist(), counts, strict=True) if c < MIN_PER_CLASS}
         raise UsageError(
             f"{spec}: every class needs at least {MIN_PER_CLASS} samples for a stratified "
             f"train/validation/test split; too few in (class: count) {few}"
         )
     if classes is None:
         classes = tuple(str(v) for v in values)
-    index = {v: i for i, v in enumerate(values)}  # labels become 0..K-1 in sorted order
-    if y_test is not None:
-        unknown = sorted(set(np.unique(y_test)) - set(values))
+    if y_test is not None:  # labels become 0..K-1 in sorted order
+        unknown = sorted(set(np.unique(y_test).tolist()) - set(values.tolist()))
         if unknown:
             raise UsageError(f"{spec}: y_test has classes not in y: {unknown}")
-        y_test = np.array([index[v] for v in y_test], dtype=np.int64)
-    y = np.array([index[v] for v in y], dtype=np.int64)
-    return x, y, x_test, y_test, tuple(classes)
+        y_test = encode(y_test, values)
+    return x, encode(y, values), x_test, y_test, tuple(classes)
 
 
 def _as_inputs(spec: str, name: str, x) -> np.ndarray:
@@ -140,10 +154,14 @@ def _as_inputs(spec: str, name: str, x) -> np.ndarray:
 
 
 def _as_labels(spec: str, name: str, y, n: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != n:
+    y = _one_per_sample(spec, name, y, n)
+    if is_text(y):
+        return y.astype(str)  # class names; predictions come back as these names
+    if looks_continuous(y):
         raise UsageError(
-            f"{spec}: {name} must be 1-D with one label per sample ({n}), got {y.shape}"
+            f"{spec}: {name} looks continuous ({len(np.unique(y))} distinct values such as "
+            f"{', '.join(f'{v:g}' for v in y[:3])}), not class labels; for a numeric target "
+            "add --task regression"
         )
     if np.issubdtype(y.dtype, np.floating):
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
@@ -152,6 +170,69 @@ def _as_labels(spec: str, name: str, y, n: int) -> np.ndarray:
     elif not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool):
         raise UsageError(f"{spec}: {name} must hold integer class labels, but has dtype {y.dtype}")
     return y.astype(np.int64)
+
+
+def _one_per_sample(spec: str, name: str, y, n: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise UsageError(
+            f"{spec}: {name} must be 1-D with one label per sample ({n}), got {y.shape}"
+        )
+    return y
+
+
+def _as_targets(spec: str, name: str, y, n: int) -> np.ndarray:
+    y = _one_per_sample(spec, name, y, n)
+    if is_text(y) or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise UsageError(
+            f"{spec}: a regression target must be numeric, but {name} has dtype {y.dtype}; "
+            "for class labels drop --task regression"
+        )
+    if not np.all(np.isfinite(y)):
+        raise UsageError(f"{spec}: {name} holds NaN or infinite targets; clean or drop those rows")
+    return y.astype(np.float32)
+
+
+def _check_regression(spec, x, y, x_test, y_test):
+    x = _as_inputs(spec, "x", x)
+    y = _as_targets(spec, "y", y, len(x))
+    if x_test is not None:
+        x_test = _as_inputs(spec, "x_test", x_test)
+        y_test = _as_targets(spec, "y_test", y_test, len(x_test))
+    if len(np.unique(y)) < 2:
+        raise UsageError(f"{spec}: the target is constant ({y[0]:g}); there is nothing to learn")
+    return x, y, x_test, y_test
+
+
+def _split_regression(spec, x, y, x_test, y_test, seed) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
+    # Not stratified: a continuous target has no classes to balance.
+    if x_test is None:
+        x, x_test, y, y_test = train_test_split(x, y, test_size=TEST_FRACTION, random_state=seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x, y, test_size=VAL_FRACTION, random_state=seed
+    )
+    return _standardized(spec, (x_train, y_train, x_val, y_val, x_test, y_test), (),
+                         task="regression", target=TargetScaling.fit(y_train))  # fmt: skip
+
+
+def _standardized(spec, splits, classes, **task) -> Dataset:
+    x_train, y_train, x_val, y_val, x_test, y_test = splits
+    mean, std = fit_standardization(x_train)
+    return Dataset(
+        name=spec,
+        x_train=((x_train - mean) / std).astype(np.float32),
+        y_train=y_train,
+        x_val=((x_val - mean) / std).astype(np.float32),
+        y_val=y_val,
+        x_test=((x_test - mean) / std).astype(np.float32),
+        y_test=y_test,
+        classes=tuple(classes),
+        mean=mean,
+        std=std,
+        **task,
+    )
 
 
 def _split(spec, x, y, x_test, y_test, classes, seed) -> Dataset:
@@ -164,16 +245,4 @@ def _split(spec, x, y, x_test, y_test, classes, seed) -> Dataset:
     x_train, x_val, y_train, y_val = train_test_split(
         x, y, test_size=VAL_FRACTION, stratify=y, random_state=seed
     )
-    mean, std = fit_standardization(x_train)
-    return Dataset(
-        name=spec,
-        x_train=((x_train - mean) / std).astype(np.float32),
-        y_train=y_train,
-        x_val=((x_val - mean) / std).astype(np.float32),
-        y_val=y_val,
-        x_test=((x_test - mean) / std).astype(np.float32),
-        y_test=y_test,
-        classes=classes,
-        mean=mean,
-        std=std,
-    )
+    return _standardized(spec, (x_train, y_train, x_val, y_val, x_test, y_test), classes)

@@ -66,7 +66,7 @@ def _npz(tmp_path, **arrays):
     [
         ({"x": np.zeros((20, 3)), "y": np.zeros(20)}, "one class only"),
         ({"x": np.full((20, 3), np.nan), "y": np.tile([0, 1], 10)}, "NaN or infinite"),
-        ({"x": np.zeros((20, 3)), "y": np.tile([0.5, 1.0], 10)}, "integer class labels"),
+        ({"x": np.zeros((20, 3)), "y": np.tile([0.5, 1.0], 10)}, "--task regression"),
         ({"x": np.zeros((20, 3)), "y": np.array([0] * 17 + [1] * 3)}, "at least 5 samples"),
         ({"x": np.zeros(20), "y": np.tile([0, 1], 10)}, "at least 2 dims"),
         ({"x": np.zeros((20, 3)), "y": np.tile([0, 1], 9)}, "one label per sample"),
