@@ -26,7 +26,7 @@ CALIBRATION_SAMPLES = 256
 
 @dataclass(frozen=True)
 class TrialOutcome:
-    values: dict[str, float]  # accuracy, size_bytes, latency_ms of the artifact
+    values: dict[str, float]  # the metric (by name), size_bytes, latency_ms of the artifact
     attrs: dict[str, Any]  # everything else worth keeping, stored as trial user attributes
 
 
@@ -39,46 +39,52 @@ def run_trial(
     out_dir: Path,
     device: str = "cpu",
     report: Callable[[int, float], None] | None = None,
+    metric: str | None = None,
 ) -> TrialOutcome:
-    """Train, compress and measure one config; writes ARTIFACT and WEIGHTS into `out_dir`."""
+    """Train, compress and measure one config; writes ARTIFACT and WEIGHTS into `out_dir`.
+
+    metric: the validation metric the search optimises (default: the data's task's first); the
+    values and attributes are named after it (`rmse`, `test_rmse`, `rmse_trained`, ...).
+    """
     import torch
 
     from autonn.space._models import count_parameters
-    from autonn.train import accuracy, seed_everything, train
+    from autonn.train import predict_logits, seed_everything, train
 
+    metric = data.problem.metric(metric).name
     started = time.perf_counter()
     seed_everything(seed)
-    model = config.build(data.input_shape, data.n_classes)
+    model = config.build(data.input_shape, data.n_outputs)
     epochs = min(config.train.epochs or max_epochs, max_epochs)
     split = (data.x_train, data.y_train, data.x_val, data.y_val)
-    curve = train(
-        model, config.train, *split, epochs=epochs, seed=seed, device=device, report=report
-    )
+    fit = {"task": data.problem, "metric": metric, "scaling": data.target, "device": device}
+    curve = train(model, config.train, *split, epochs=epochs, seed=seed, report=report, **fit)
     train_seconds = time.perf_counter() - started
     params_trained = count_parameters(model)
 
     c = config.compress
-    accuracy_pruned = None
+    score_pruned = None
     if c.prune > 0:
         from autonn.compress import prune_structured
 
         example = torch.from_numpy(data.x_train[:2]).to(device)
         model = prune_structured(model, c.prune, example)
-        accuracy_pruned = accuracy(model, data.x_val, data.y_val)
+        outputs = predict_logits(model, data.x_val).cpu().numpy()
+        score_pruned = data.problem.score(metric, data.y_val, outputs, data.target)
         if c.finetune_epochs:
             curve += train(
-                model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, device=device
+                model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, **fit
             )
     model = model.cpu().eval()
-    outcome = _measure(model, data, out_dir, c.quantize)
+    outcome = _measure(model, data, out_dir, c.quantize, metric)
     attrs = {
         **outcome.attrs,
         "params": count_parameters(model),
         "params_trained": params_trained,
         "epochs": epochs,
         "curve": curve,
-        "accuracy_trained": curve[epochs - 1],
-        "accuracy_pruned": accuracy_pruned,
+        f"{metric}_trained": curve[epochs - 1],
+        f"{metric}_pruned": score_pruned,
         "compression": {
             "prune": c.prune,
             "finetune_epochs": c.finetune_epochs,
@@ -90,16 +96,13 @@ def run_trial(
     return TrialOutcome(values=outcome.values, attrs=attrs)
 
 
-def _measure(model, data: Dataset, out_dir: Path, quantize: str) -> TrialOutcome:
+def _measure(model, data: Dataset, out_dir: Path, quantize: str, metric: str) -> TrialOutcome:
     import torch
 
-    from autonn.measure import (
-        export_onnx,
-        file_bytes,
-        latency_ms,
-        onnx_accuracy,
-        quantize_onnx,
-    )
+    from autonn.measure import export_onnx, file_bytes, latency_ms, onnx_logits, quantize_onnx
+
+    def score(x, y) -> float:
+        return data.problem.score(metric, y, onnx_logits(artifact, x), data.target)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     # Weights only: a torch program costs ~0.1 s a trial (2 s the first time in a process) and
@@ -112,12 +115,12 @@ def _measure(model, data: Dataset, out_dir: Path, quantize: str) -> TrialOutcome
     artifact = quantize_onnx(fp32, out_dir / ARTIFACT, quantize, calibration=data.x_train[pick])
     fp32.unlink()  # only the shipped artifact stays; its fp32 size is kept as an attribute
     values = {
-        "accuracy": onnx_accuracy(artifact, data.x_val, data.y_val),
+        metric: score(data.x_val, data.y_val),
         "size_bytes": float(file_bytes(artifact)),
         "latency_ms": latency_ms(artifact, data.input_shape),
     }
     attrs = {
-        "test_accuracy": onnx_accuracy(artifact, data.x_test, data.y_test),
+        f"test_{metric}": score(data.x_test, data.y_test),
         "size_bytes": int(values["size_bytes"]),
         "fp32_bytes": fp32_bytes,
         "latency_ms": values["latency_ms"],
@@ -132,7 +135,7 @@ def rebuild_model(config: ModelConfig, data: Dataset, weights: Path):
     from autonn.compress import fit_to_state_dict
 
     state = torch.load(weights, map_location="cpu", weights_only=True)
-    model = config.build(data.input_shape, data.n_classes)
+    model = config.build(data.input_shape, data.n_outputs)
     return fit_to_state_dict(model, state).eval()
 
 

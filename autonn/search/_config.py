@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from autonn.store import DEFAULT_STORAGE, OBJECTIVES
+from autonn.store import COSTS, DEFAULT_STORAGE
+from autonn.task import get_task
 
 SAMPLERS = ("tpe", "nsga2", "random")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
@@ -16,40 +17,48 @@ class SearchConfig:
     """What to search.
 
     space: built-in name ("mlp", "cnn"), "path/to/file.py:fn" or "package.module:fn".
-    data: built-in name ("digits", "breast_cancer", "wine"), a .npz or a .csv path.
-    objectives: "accuracy" plus one or both of "size_bytes", "latency_ms".
-    early_stop: stop weak trials with ASHA on validation accuracy; they are stored as PRUNED.
+    data: built-in name ("digits", "breast_cancer", "wine", "diabetes"), a .npz or a .csv path.
+    task: "classification" (labels are classes) or "regression" (a numeric target).
+    objectives: one metric of the task (classification: accuracy, balanced_accuracy, f1_macro;
+        regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the
+        task's default metric (accuracy, rmse) and size_bytes.
+    early_stop: stop weak trials with ASHA on the validation metric; they are stored as PRUNED.
     """
 
     space: str
     data: str
     name: str | None = None
     label: str = "label"
+    task: str = "classification"
     trials: int = 20
-    objectives: tuple[str, ...] = ("accuracy", "size_bytes")
+    objectives: tuple[str, ...] | None = None
     sampler: str = "tpe"
     seed: int = 0
     max_epochs: int = 20
     early_stop: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "objectives", tuple(self.objectives))
+        task = get_task(self.task)
+        objectives = self.objectives or (task.default_metric, "size_bytes")
+        object.__setattr__(self, "objectives", tuple(objectives))
         if self.trials < 1:
             raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
         if self.max_epochs < 1:
             raise ValueError(f"`max_epochs >= 1` must hold, but got max_epochs={self.max_epochs}.")
         if self.sampler not in SAMPLERS:
             raise ValueError(f"`sampler` must be one of {SAMPLERS}, but got {self.sampler!r}.")
-        unknown = [o for o in self.objectives if o not in OBJECTIVES]
+        known = (*task.metrics, *COSTS)
+        unknown = [o for o in self.objectives if o not in known]
         if unknown or len(set(self.objectives)) != len(self.objectives):
             raise ValueError(
-                f"`objectives` must be distinct names from {tuple(OBJECTIVES)}, but got "
-                f"{self.objectives}."
+                f"`objectives` of a {task.name} search must be distinct names from {known}, but "
+                f"got {self.objectives}."
             )
-        if "accuracy" not in self.objectives or len(self.objectives) < 2:
+        metrics = [o for o in self.objectives if o in task.metrics]
+        if len(metrics) != 1 or len(self.objectives) < 2:
             raise ValueError(
-                "`objectives` must hold 'accuracy' and at least one of 'size_bytes', "
-                f"'latency_ms', but got {self.objectives}."
+                f"`objectives` must hold one metric of {task.metrics} and at least one of "
+                f"'size_bytes', 'latency_ms', but got {self.objectives}."
             )
         if self.name is not None and not _NAME.match(self.name):
             raise ValueError(
@@ -57,8 +66,13 @@ class SearchConfig:
                 f"or digit, but got {self.name!r}."
             )
 
+    @property
+    def metric(self) -> str:
+        """The quality objective: the one objective that is a metric of the task."""
+        return next(o for o in self.objectives if o not in COSTS)
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "metric": self.metric}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,8 +1,8 @@
 """The keys a trial's reports carry from worker to driver (kept in one place on both sides)."""
 
 TRIAL_KEY = "_autonn_trial"  # added to each trial's config: the Optuna trial number
-EPOCH = "epoch"  # reports at the scheduler's rungs: epoch and validation accuracy
-CURVE = "autonn_curve"  # JSON of the validation accuracy of every epoch so far, with EPOCH
+EPOCH = "epoch"  # reports at the scheduler's rungs: epoch and the validation metric
+CURVE = "autonn_curve"  # JSON of the validation metric of every epoch so far, with EPOCH
 FINAL = "autonn_final"  # the last report of a fully trained, measured trial
 FAILED = "autonn_failed"  # the reason a trial failed (its worker caught the error)
 ATTRS = "autonn_attrs"  # JSON of the user attributes to store with the trial

@@ -36,7 +36,7 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
     if resume and config.name is None:
         raise UsageError("resuming needs the name of the search to continue; give --name")
     space = load_space(config.space)
-    data = load_dataset(config.data, seed=config.seed, label=config.label)
+    data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     _check_space(space, data, config.seed)
     name = config.name or default_name(config)
     if resume:
@@ -77,7 +77,7 @@ def default_name(config: SearchConfig) -> str:
 
 def _check_space(space: SearchSpace, data: Dataset, seed: int) -> None:
     """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
-    space.check(seed=seed).build(data.input_shape, data.n_classes)
+    space.check(seed=seed).build(data.input_shape, data.n_outputs)
 
 
 def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, todo, done) -> None:
@@ -90,10 +90,11 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
-    from autonn.store import search_location
+    from autonn.store import OBJECTIVES, search_location
 
     _init_ray(run)
-    scheduler = make_scheduler(config.max_epochs, config.early_stop)
+    direction = OBJECTIVES[config.metric]
+    scheduler = make_scheduler(config.max_epochs, config.early_stop, config.metric, direction)
     if done and isinstance(scheduler, PatientASHA):
         scheduler.remember(stored_curves(study))
     plan = TrialPlan(
@@ -105,6 +106,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         threads=max(1, math.floor(run.cpus_per_trial)),
         use_gpu=run.gpus_per_trial > 0,
         report_epochs=rung_epochs(scheduler),
+        metric=config.metric,
     )
     searcher = AutonnSearcher(
         space,

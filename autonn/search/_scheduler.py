@@ -1,4 +1,5 @@
-"""Early stopping: ASHA on validation accuracy, made patient for small searches."""
+"""Early stopping: ASHA on the validation metric (its name and direction from the search), made
+patient for small searches."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class PatientASHA(ASHAScheduler):
     def remember(self, curves: list[list[float]]) -> None:
         """Put stored trials' curves on the rungs, so a resumed search stops trials as before.
 
-        A curve holds the validation accuracy per epoch, the value a trial reports at a rung.
+        A curve holds the validation metric per epoch, the value a trial reports at a rung.
         """
         for n, curve in enumerate(curves):
             for bracket in self._brackets:
@@ -52,7 +53,9 @@ def rung_epochs(scheduler: TrialScheduler) -> tuple[int, ...]:
     return tuple(sorted(int(m) for m, _ in scheduler._brackets[0]._rungs))
 
 
-def make_scheduler(max_epochs: int, early_stop: bool) -> TrialScheduler:
+def make_scheduler(
+    max_epochs: int, early_stop: bool, metric: str = "accuracy", direction: str = "maximize"
+) -> TrialScheduler:
     """Rungs at a quarter and a half of the epoch budget; the bottom half stops at each."""
     if not early_stop or max_epochs < 3:
         return FIFOScheduler()
@@ -61,8 +64,8 @@ def make_scheduler(max_epochs: int, early_stop: bool) -> TrialScheduler:
     # the end is never stopped just before its final, measured report.
     return PatientASHA(
         time_attr="epoch",
-        metric="accuracy",
-        mode="max",
+        metric=metric,
+        mode="max" if direction == "maximize" else "min",
         grace_period=grace,
         # Ray puts rungs at grace * 2**k up to max_t: exactly two with max_t = 2 * grace.
         max_t=2 * grace,

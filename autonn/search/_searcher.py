@@ -12,7 +12,8 @@ from ray.tune.search.optuna import OptunaSearch
 
 from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
 from autonn.space import SearchSpace
-from autonn.store import OBJECTIVES
+from autonn.store import OBJECTIVES, quality_metric
+from autonn.task import METRICS
 
 logger = logging.getLogger("autonn.search")
 
@@ -112,7 +113,8 @@ class AutonnSearcher(OptunaSearch):
             shown = " ".join(
                 f"{o}={_fmt(o, v)}" for o, v in zip(self._objectives, values, strict=True)
             )
-            what = f"{shown} test_accuracy={attrs.get('test_accuracy', float('nan')):.4f}"
+            test = f"test_{quality_metric(self._objectives)}"
+            what = f"{shown} {test}={_fmt(test[5:], attrs.get(test, float('nan')))}"
         elif state == TrialState.PRUNED:
             what = f"stopped early at epoch {attrs['stopped_at_epoch']}"
         else:
@@ -121,8 +123,8 @@ class AutonnSearcher(OptunaSearch):
 
 
 def _fmt(objective: str, value: float) -> str:
-    if objective == "accuracy":
-        return f"{value:.4f}"
+    if objective in METRICS:
+        return METRICS[objective].format(value)
     if objective == "size_bytes":
         return f"{int(value)}B"
     return f"{value:.3f}ms"

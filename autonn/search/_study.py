@@ -18,8 +18,10 @@ from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, op
 INTERRUPTED = "the search stopped before this trial finished"
 
 # What must be the same for the trials of a resumed search to belong with those already stored.
-_MUST_MATCH = ("space", "data", "label", "objectives", "sampler", "seed", "max_epochs",
+_MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
                "early_stop", "dataset", "artifacts")  # fmt: skip
+# What a search stored before a setting existed meant.
+_BEFORE = {"task": "classification"}
 
 
 def create_study(name: str, config: SearchConfig, run: RunConfig, space, data) -> optuna.Study:
@@ -58,6 +60,7 @@ def resume_study(
         ) from None
     stored = study.user_attrs.get(CONFIG_ATTR, {})
     wanted = _stored_config(name, config, run, space, data)
+    stored = {**_BEFORE, **stored}
     differ = [k for k in _MUST_MATCH if _comparable(stored.get(k)) != _comparable(wanted[k])]
     if differ:
         shown = ", ".join(f"{k} (stored {stored.get(k)!r}, given {wanted[k]!r})" for k in differ)

@@ -34,6 +34,7 @@ class TrialPlan:
     threads: int
     use_gpu: bool
     report_epochs: tuple[int, ...]  # the scheduler's rungs; no other epoch is reported
+    metric: str = "accuracy"  # the validation metric: reported at rungs, and in the values
 
 
 @functools.lru_cache(maxsize=4)
@@ -62,10 +63,10 @@ def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) ->
 
     curve: list[float] = []
 
-    def report(epoch: int, accuracy: float) -> None:
-        curve.append(accuracy)
+    def report(epoch: int, score: float) -> None:
+        curve.append(score)
         if epoch in plan.report_epochs:
-            tune.report({EPOCH: epoch, "accuracy": accuracy, CURVE: json.dumps(curve)})
+            tune.report({EPOCH: epoch, plan.metric: score, CURVE: json.dumps(curve)})
 
     location = trial_location(plan.artifacts, plan.search, number)
     with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:
@@ -77,6 +78,7 @@ def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) ->
             out_dir=Path(tmp),
             device=device,
             report=report,
+            metric=plan.metric,
         )
         upload(Path(tmp), location)
     attrs = {**outcome.attrs, "artifacts": location, "device": device}

@@ -13,10 +13,12 @@ from autonn.store._pareto import dominates, pareto_front
 from autonn.store._read import list_searches, load_search, study_id_of
 from autonn.store._records import (
     CONFIG_ATTR,
+    COSTS,
     OBJECTIVES,
     Search,
     SearchInfo,
     TrialRecord,
+    quality_metric,
     trial_record,
 )
 
@@ -24,6 +26,7 @@ __all__ = [
     "artifact_root",
     "search_location",
     "CONFIG_ATTR",
+    "COSTS",
     "DEFAULT_STORAGE",
     "OBJECTIVES",
     "Search",
@@ -36,6 +39,7 @@ __all__ = [
     "load_search",
     "open_storage",
     "pareto_front",
+    "quality_metric",
     "sqlite_path",
     "study_id_of",
     "trial_location",

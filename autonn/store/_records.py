@@ -6,15 +6,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from autonn.task import METRICS, get_task
+
 # Study user attribute holding the search's own config (space, data, seed, objectives, ...).
 CONFIG_ATTR = "autonn"
-# The objectives autonn knows, with their optimisation direction.
-OBJECTIVES = {"accuracy": "maximize", "size_bytes": "minimize", "latency_ms": "minimize"}
+# What a trial costs to deploy; the other objective of a search is its quality metric.
+COSTS = {"size_bytes": "minimize", "latency_ms": "minimize"}
+# Every objective autonn knows, with its optimisation direction.
+OBJECTIVES = {**{m.name: m.direction for m in METRICS.values()}, **COSTS}
+
+
+def quality_metric(objectives) -> str:
+    """The search's metric among its objectives; "accuracy" for a search stored before tasks."""
+    return next((o for o in objectives if o in METRICS), "accuracy")
 
 
 @dataclass(frozen=True)
 class TrialRecord:
-    """One stored trial: what was sampled, what was measured, how it ended."""
+    """One stored trial: what was sampled, what was measured, how it ended.
+
+    `metric` names the search's quality objective: `score` and `test_score` read it whatever it
+    is; `accuracy` and `test_accuracy` are those of a classification search by accuracy (None
+    for any other metric).
+    """
 
     number: int
     state: str
@@ -23,6 +37,16 @@ class TrialRecord:
     attrs: dict[str, Any]
     started: datetime | None = None
     finished: datetime | None = None
+    metric: str = "accuracy"
+
+    @property
+    def score(self) -> float | None:
+        """The validation metric (the search objective)."""
+        return self.values.get(self.metric)
+
+    @property
+    def test_score(self) -> float | None:
+        return self.attrs.get(f"test_{self.metric}")
 
     @property
     def accuracy(self) -> float | None:
@@ -40,9 +64,9 @@ class TrialRecord:
         return {
             "trial": self.number,
             "state": self.state,
-            "accuracy": self.accuracy,
+            self.metric: self.score,
             "size_bytes": self.size_bytes,
-            "test_accuracy": self.test_accuracy,
+            f"test_{self.metric}": self.test_score,
             "latency_ms": self.values.get("latency_ms", self.attrs.get("latency_ms")),
             "values": self.values,
             "params": self.params,
@@ -64,6 +88,15 @@ class SearchInfo:
     @property
     def n_trials(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def task(self) -> str:
+        """classification or regression; a search stored before tasks existed classified."""
+        return get_task(self.config.get("task")).name
+
+    @property
+    def metric(self) -> str:
+        return quality_metric(self.objectives)
 
     @classmethod
     def from_config(cls, name: str, config, n_objectives: int, counts) -> SearchInfo:
@@ -90,6 +123,14 @@ class Search:
         return self.info.objectives
 
     @property
+    def task(self) -> str:
+        return self.info.task
+
+    @property
+    def metric(self) -> str:
+        return self.info.metric
+
+    @property
     def pareto(self) -> list[TrialRecord]:
         from autonn.store._pareto import pareto_front
 
@@ -112,4 +153,5 @@ def trial_record(frozen, objectives: tuple[str, ...]) -> TrialRecord:
         attrs=dict(frozen.user_attrs),
         started=frozen.datetime_start,
         finished=frozen.datetime_complete,
+        metric=quality_metric(objectives),
     )

@@ -1,5 +1,8 @@
 """The training loop. Knows nothing of Ray: progress goes out through a `report` callback.
 
+The task (classification by default) gives the loss, the targets and the validation metric, so
+the loop itself is the same for classes and for a regression target.
+
 Data sets here are small, so the whole split lives as tensors on the trial's device and batches are
 taken by index; a DataLoader's workers and collation would cost more than the model's step.
 """
@@ -15,8 +18,9 @@ from torch import nn
 
 from autonn.errors import TrialFailed
 from autonn.space import Training
+from autonn.task import CLASSIFICATION, TargetScaling, Task
 
-Report = Callable[[int, float], None]  # (epoch, validation accuracy)
+Report = Callable[[int, float], None]  # (epoch, validation metric)
 _EVAL_BATCH = 4096
 
 
@@ -38,16 +42,23 @@ def train(
     seed: int,
     device: str | torch.device = "cpu",
     report: Report | None = None,
+    task: Task = CLASSIFICATION,
+    metric: str | None = None,
+    scaling: TargetScaling | None = None,
 ) -> list[float]:
-    """Train `model` in place for `epochs`; returns validation accuracy after each epoch.
+    """Train `model` in place for `epochs`; returns the validation `metric` after each epoch.
 
-    Raises TrialFailed when the loss stops being finite (learning rate too high, usually).
+    y_train and y_val are what the Dataset holds: class indices, or targets in their own units
+    (regression; `scaling` standardises them for the loss and undoes it for the metric).
+    metric: one of the task's (default: its first). Raises TrialFailed when the loss stops being
+    finite (learning rate too high, usually).
     """
+    metric = task.metric(metric).name
     model.to(device)
-    xt, yt = _tensor(x_train, device), _tensor(y_train, device)
-    xv, yv = _tensor(x_val, device), _tensor(y_val, device)
+    xt, yt = _tensor(x_train, device), _tensor(task.targets(y_train, scaling), device)
+    xv = _tensor(x_val, device)
     optimizer = _optimizer(model, training)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = task.loss()
     generator = torch.Generator().manual_seed(seed)
     curve: list[float] = []
     for epoch in range(1, epochs + 1):
@@ -72,7 +83,7 @@ def train(
                 f"{what} became NaN or infinite in epoch {epoch} (lr={training.lr:g}); "
                 "the learning rate is probably too high"
             )
-        curve.append(float((logits.argmax(dim=1) == yv).float().mean()))
+        curve.append(task.score(metric, y_val, logits.cpu().numpy(), scaling))
         if report is not None:
             report(epoch, curve[-1])
     return curve

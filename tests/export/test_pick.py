@@ -84,7 +84,7 @@ def test_knee_moves_with_the_front():
 def test_knee_without_a_point_above_the_line_is_the_most_accurate(front):
     chosen, why = choose(front, OBJ, "knee")
     assert chosen.number == front[-1].number
-    assert "most accurate" in why
+    assert "best-scoring" in why
 
 
 def test_knee_on_an_accuracy_latency_search_uses_latency():
@@ -144,7 +144,10 @@ def test_no_complete_trial_is_a_usage_error():
 
 
 def test_parse_pick_accepts_the_documented_forms():
-    assert parse_pick(" Best-Accuracy ") == Pick("best-accuracy")
+    assert parse_pick(" Best-Accuracy ") == Pick("best")  # 0.1's name still works
+    assert parse_pick("best") == Pick("best")
+    assert parse_pick("rmse <= 40") == Pick("constraint", "rmse", 40.0)
+    assert parse_pick("r2>=-0.5") == Pick("constraint", "r2", -0.5)
     assert parse_pick("size_bytes<=5e4") == Pick("constraint", "size_bytes", 50_000.0)
     assert parse_pick("accuracy >= 0.95") == Pick("constraint", "accuracy", 0.95)
     assert str(parse_pick("latency_ms<=0.5")) == "latency_ms<=0.5"
@@ -153,7 +156,8 @@ def test_parse_pick_accepts_the_documented_forms():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("best", "unknown pick 'best'; use best-accuracy, smallest"),
+        ("top", "unknown pick 'top'; use best, smallest"),
+        ("rmse>=40", "rmse takes a bound with '<='"),
         ("size<=100", "unknown metric 'size'"),
         ("size_bytes>=100", "size_bytes takes a bound with '<='"),
         ("accuracy<=0.9", "accuracy takes a bound with '>='"),
