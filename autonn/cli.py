@@ -54,8 +54,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a multi-objective search (accuracy vs deployed size) on Ray Tune.",
     )
     p.add_argument("space", help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn")
-    p.add_argument("--data", required=True, help="digits, breast_cancer, wine, a .npz or a .csv")
+    p.add_argument(
+        "--data", required=True, help="digits, breast_cancer, wine, diabetes, a .npz or a .csv"
+    )
     p.add_argument("--label", default="label", help="label column of a .csv (default: label)")
+    p.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        default="classification",
+        help="classification (labels are classes; default) or regression (a numeric target)",
+    )
     p.add_argument("--name", help="search name (default: DATA-SPACE-TIMESTAMP)")
     p.add_argument("--trials", type=int, default=20, help="number of trials (default: 20)")
     p.add_argument(
@@ -69,8 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--objectives",
-        default="accuracy,size_bytes",
-        help="comma-separated: accuracy plus size_bytes and/or latency_ms",
+        help="comma-separated: one metric (classification: accuracy, balanced_accuracy, "
+        "f1_macro; regression: rmse, mae, r2) plus size_bytes and/or latency_ms (default: "
+        "accuracy,size_bytes or rmse,size_bytes)",
     )
     p.add_argument(
         "--no-early-stop", action="store_true", help="train every trial to the end (no ASHA)"
@@ -108,9 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder to create (must not exist, or be empty)")
     p.add_argument(
         "--pick",
-        default="best-accuracy",
-        help="best-accuracy (default), smallest, fastest, knee, or a constraint: "
-        '"size_bytes<=50000", "accuracy>=0.95", "latency_ms<=0.05"',
+        default="best",
+        help="best (the best validation metric; default), smallest, fastest, knee, or a "
+        'constraint: "size_bytes<=50000", "accuracy>=0.95", "rmse<=40", "latency_ms<=0.05"',
     )
     p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")
     p.add_argument("--data", help="where this machine reads the search's data, if it moved")
@@ -157,12 +166,13 @@ def _search(args: argparse.Namespace) -> int:
         space=args.space,
         data=args.data,
         label=args.label,
+        task=args.task,
         name=args.name,
         trials=args.trials,
         max_epochs=args.max_epochs,
         sampler=args.sampler,
         seed=args.seed,
-        objectives=tuple(o.strip() for o in args.objectives.split(",") if o.strip()),
+        objectives=_objectives(args.objectives),
         early_stop=not args.no_early_stop,
     )
     run = autonn.RunConfig(
@@ -177,9 +187,15 @@ def _search(args: argparse.Namespace) -> int:
     result = autonn.search(config, run, resume=args.resume)
     print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
     print(f"Pareto front ({len(result.pareto)} trials):")
-    print(_table(result.pareto, result.objectives))
+    print(_table(result.pareto, result.metric))
     print(f"\nnext: autonn show {result.name} --storage {args.storage}")
     return 0
+
+
+def _objectives(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None  # the task's default metric, and size
+    return tuple(o.strip() for o in text.split(",") if o.strip())
 
 
 def _studies(args: argparse.Namespace) -> int:
@@ -207,7 +223,7 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     print(f"search {result.name}: {_counts(result.info.counts)}")
     print(f"{'trials' if args.all else 'Pareto front'} ({len(trials)}):")
-    print(_table(trials, result.objectives))
+    print(_table(trials, result.metric))
     return 0
 
 
@@ -224,8 +240,8 @@ def _export(args: argparse.Namespace) -> int:
     )
     print(f"exported trial {r.trial} of {r.search} to {r.out}: {r.reason}")
     print(
-        f"verified: test accuracy {r.test_accuracy:.4f} "
-        f"(the search stored {r.stored_test_accuracy:.4f})"
+        f"verified: test {r.metric} {r.test_score:.4f} "
+        f"(the search stored {r.stored_test_score:.4f})"
     )
     for name, digest in r.files.items():
         print(f"  {name:<16} sha256 {digest}")
@@ -253,18 +269,20 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[s]} {s.lower()}" for s in order if counts.get(s)) or "no trials"
 
 
-def _table(trials, objectives: Sequence[str]) -> str:
+def _table(trials, metric: str) -> str:
     if not trials:
         return "  (none: no trial completed)"
-    rows = [["trial", "state", "accuracy", "test_acc", "size", "latency", "params"]]
+    # 0.1's short header for accuracy, which the README's printed front shows
+    test = "test_acc" if metric == "accuracy" else f"test_{metric}"
+    rows = [["trial", "state", metric, test, "size", "latency", "params"]]
     for t in trials:
         latency = t.values.get("latency_ms", t.attrs.get("latency_ms"))
         rows.append(
             [
                 str(t.number),
                 t.state,
-                _num(t.accuracy, "{:.4f}"),
-                _num(t.test_accuracy, "{:.4f}"),
+                _num(t.values.get(metric), "{:.4f}"),
+                _num(t.attrs.get(f"test_{metric}"), "{:.4f}"),
                 _bytes(t.size_bytes),
                 _num(latency, "{:.3f}ms"),
                 " ".join(f"{k}={_short(v)}" for k, v in t.params.items()),

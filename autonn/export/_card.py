@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,11 @@ from typing import Any
 import numpy as np
 
 from autonn.store import TrialRecord
+from autonn.task import METRICS, TargetScaling, class_values
 
 MARKDOWN = "MODEL_CARD.md"
 FORMAT = "autonn-export/1"
-_INT = re.compile(r"^[+-]?\d+$")
-
-
-def class_values(classes: list[str]) -> list[int] | list[str]:
-    """Labels as the data had them: ints when every class name is an integer, else the names."""
-    if classes and all(_INT.match(c) for c in classes):
-        return [int(c) for c in classes]
-    return list(classes)
+__all__ = ["class_values"]  # re-exported: where 0.1 had it
 
 
 def versions() -> dict[str, str]:
@@ -42,7 +35,7 @@ def versions() -> dict[str, str]:
     }
 
 
-def onnx_info(path: Path) -> dict[str, Any]:
+def onnx_info(path: Path, task: str = "classification") -> dict[str, Any]:
     import onnx
 
     model = onnx.load(str(path), load_external_data=False)
@@ -52,7 +45,9 @@ def onnx_info(path: Path) -> dict[str, Any]:
         "input": inp.name,
         "input_shape": dims,
         "output": out.name,
-        "outputs": "logits (apply softmax for probabilities)",
+        "outputs": "logits (apply softmax for probabilities)"
+        if task == "classification"
+        else "the standardised target: multiply by preprocessing.target.std, add its mean",
         "opset": max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
         "ir_version": model.ir_version,
     }
@@ -72,15 +67,20 @@ def build_card(
     classes: list[str],
     onnx: dict[str, Any],
     files: dict[str, dict[str, Any]],
+    task: str = "classification",
+    target: TargetScaling | None = None,
 ) -> dict[str, Any]:
     """The card before verification (that part is added by `add_verification`)."""
     attrs = trial.attrs
+    metric = trial.metric
     compression = attrs.get("compression") or {"prune": 0.0, "finetune_epochs": 0}
     quantize = compression.get("quantize", "fp32")
     dataset = config.get("dataset") or {}
     return {
         "format": FORMAT,
         "exported": datetime.now().isoformat(timespec="seconds"),
+        "task": task,
+        "metric": metric,
         "search": {
             "name": search_name,
             "storage": storage,
@@ -116,13 +116,13 @@ def build_card(
             "standardize": "(x - mean) / std, mean and std broadcast against one sample",
             "mean": mean.tolist(),
             "std": std.tolist(),
-            "classes": list(classes),
-            "class_values": class_values(list(classes)),
+            **_labels(task, classes, target),
             "label_column": config.get("label", "label"),
         },
         "metrics": {
-            "val_accuracy": trial.values.get("accuracy"),
-            "test_accuracy": attrs.get("test_accuracy"),
+            "metric": metric,
+            f"val_{metric}": trial.score,
+            f"test_{metric}": trial.test_score,
             "size_bytes": attrs.get("size_bytes", trial.values.get("size_bytes")),
             "fp32_bytes": attrs.get("fp32_bytes"),
             "latency_ms": attrs.get("latency_ms", trial.values.get("latency_ms")),
@@ -156,8 +156,16 @@ def build_card(
     }
 
 
+def _labels(task: str, classes: list[str], target: TargetScaling | None) -> dict[str, Any]:
+    if task == "regression":
+        return {"target": target.to_json(), "target_note": "prediction = output * std + mean"}
+    return {"classes": list(classes), "class_values": class_values(list(classes))}
+
+
 def usage_snippet(out: Path, card: dict[str, Any]) -> str:
     """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed."""
+    if card.get("task") == "regression":
+        return _regression_snippet(out, card)
     shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
     return f"""import json
 from pathlib import Path
@@ -191,6 +199,35 @@ def predict(x):
 """
 
 
+def _regression_snippet(out: Path, card: dict[str, Any]) -> str:
+    shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
+    return f"""import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+pkg = Path({str(out)!r})
+pre = json.loads((pkg / "model_card.json").read_text())["preprocessing"]
+mean = np.array(pre["mean"], dtype=np.float32)
+std = np.array(pre["std"], dtype=np.float32)
+target = pre["target"]  # the model learnt the standardised target
+session = ort.InferenceSession(str(pkg / "model.onnx"), providers=["CPUExecutionProvider"])
+input_name = session.get_inputs()[0].name
+
+
+def predict(x):  # x: raw samples shaped (n, {shape}); returns the target in its own units
+    z = session.run(None, {{input_name: ((x - mean) / std).astype(np.float32)}})[0]
+    return z[:, 0] * target["std"] + target["mean"]
+
+
+# The torch program (fp32; see the card for what it is):
+#   import torch
+#   program = torch.export.load(str(pkg / "model.pt2")).module()
+#   z = program(torch.from_numpy(((x - mean) / std).astype(np.float32)))
+"""
+
+
 def write_json(path: Path, card: dict[str, Any]) -> None:
     path.write_text(json.dumps(card, indent=2, default=str) + "\n")
 
@@ -199,6 +236,8 @@ def markdown(card: dict[str, Any]) -> str:
     s, t, d, p = card["search"], card["trial"], card["dataset"], card["preprocessing"]
     m, c, v = card["metrics"], card["compression"], card.get("verification", {})
     files = {k: f for k, f in card["files"].items() if k != MARKDOWN}
+    name = m.get("metric", "accuracy")
+    show = METRICS[name].format if name in METRICS else _f
     lines = [
         f"# Model card: {s['name']}, trial {t['number']}",
         "",
@@ -209,9 +248,9 @@ def markdown(card: dict[str, Any]) -> str:
         "",
         "| metric | value |",
         "| --- | --- |",
-        f"| validation accuracy (search objective) | {_f(m['val_accuracy'])} |",
-        f"| test accuracy (stored by the search) | {_f(m['test_accuracy'])} |",
-        f"| test accuracy (re-measured at export) | {_f(v.get('test_accuracy'))} |",
+        f"| validation {name} (search objective) | {show(m[f'val_{name}'])} |",
+        f"| test {name} (stored by the search) | {show(m[f'test_{name}'])} |",
+        f"| test {name} (re-measured at export) | {show(v.get(f'test_{name}'))} |",
         f"| model.onnx bytes | {m['size_bytes']} |",
         f"| fp32 bytes before quantization | {m['fp32_bytes']} |",
         f"| latency | {_f(m['latency_ms'])} ms ({m['latency_note']}) |",
@@ -224,7 +263,7 @@ def markdown(card: dict[str, Any]) -> str:
         f"- input: raw samples shaped `(n, {', '.join(map(str, p['input_shape']))})`, float32",
         f"- standardisation: `{p['standardize']}`; mean `{_short(p['mean'])}`, "
         f"std `{_short(p['std'])}` (full values in model_card.json)",
-        f"- labels (output index -> label): {_short(p['class_values'])}",
+        _target_line(card.get("task", "classification"), p),
         "",
         "## Compression",
         "",
@@ -266,6 +305,16 @@ def markdown(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _target_line(task: str, p: dict[str, Any]) -> str:
+    if task == "regression":
+        t = p["target"]
+        return (
+            f"- target: the model outputs the standardised target; prediction = output * "
+            f"{_g(t['std'])} + {_g(t['mean'])} (in the target's own units)"
+        )
+    return f"- labels (output index -> label): {_short(p['class_values'])}"
 
 
 def _f(value) -> str:

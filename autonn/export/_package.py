@@ -36,11 +36,21 @@ class ExportResult:
     search: str
     trial: int
     reason: str  # why this trial was chosen
-    test_accuracy: float  # measured on the written package at export time
-    stored_test_accuracy: float  # what the search stored for the trial
-    max_abs_diff: float | None  # model.pt2 vs model.onnx logits; None for quantized trials
+    test_score: float  # the search's metric, measured on the written package at export time
+    stored_test_score: float  # what the search stored for the trial
+    max_abs_diff: float | None  # model.pt2 vs model.onnx outputs; None for quantized trials
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256, every file in out
     seconds: float = 0.0
+    metric: str = "accuracy"  # what test_score measures
+
+    # 0.1's names, kept for callers such as the dashboard: the same figures, whatever the metric.
+    @property
+    def test_accuracy(self) -> float:
+        return self.test_score
+
+    @property
+    def stored_test_accuracy(self) -> float:
+        return self.stored_test_score
 
 
 def export(
@@ -48,14 +58,15 @@ def export(
     out: str | Path,
     *,
     storage: str = DEFAULT_STORAGE,
-    pick: str | Pick = "best-accuracy",
+    pick: str | Pick = "best",
     trial: int | None = None,
     data: str | None = None,
 ) -> ExportResult:
     """Export one trial of search `name` to the new folder `out` as a verified package.
 
-    pick: see `autonn.export._pick` (best-accuracy, smallest, fastest, knee, or a constraint such
-        as "size_bytes<=50000"); `trial`, when given, exports that trial instead, whatever its rank.
+    pick: see `autonn.export._pick` (best, smallest, fastest, knee, or a constraint such as
+        "size_bytes<=50000" or "rmse<=40"); `trial`, when given, exports that trial instead,
+        whatever its rank.
     data: where this machine reads the search's data, when it is not where the search read it.
 
     Raises UsageError (bad pick, nothing meets it, `out` not empty), StoreError (unknown search,
@@ -68,12 +79,13 @@ def export(
     record, reason = choose(
         search.trials, search.objectives, pick, trial=trial, search=f"search {name!r}"
     )
-    stored = record.attrs.get("test_accuracy")
+    metric = search.metric
+    stored = record.test_score
     location = record.attrs.get("artifacts")
     if location is None or stored is None:
         raise StoreError(
             f"trial {record.number} of search {name!r} has no recorded "
-            f"{'artifact location' if location is None else 'test accuracy'}; it was not run by "
+            f"{'artifact location' if location is None else f'test {metric}'}; it was not run by "
             "autonn's search"
         )
     log.info("exporting trial %d of %s: %s", record.number, name, reason)
@@ -96,29 +108,32 @@ def export(
             std=dataset.std,
             input_shape=dataset.input_shape,
             classes=list(dataset.classes),
-            onnx=_card.onnx_info(stage / ARTIFACT),
+            onnx=_card.onnx_info(stage / ARTIFACT, dataset.task),
             files=files,
+            task=dataset.task,
+            target=dataset.target,
         )
         card["usage"] = _card.usage_snippet(out, card)
         _card.write_json(stage / CARD, card)  # the predictor that verifies reads it
-        check = verify(stage, dataset, stored_test_accuracy=float(stored), fp32=fp32)
+        check = verify(stage, dataset, stored_test_score=float(stored), fp32=fp32, metric=metric)
         card["verification"] = check.to_json()
         (stage / _card.MARKDOWN).write_text(_card.markdown(card))
         card["files"][_card.MARKDOWN] = _describe(stage / _card.MARKDOWN, _card.MARKDOWN)
         _card.write_json(stage / CARD, card)
         hashes = {p.name: sha256(p) for p in sorted(stage.iterdir())}
     seconds = time.perf_counter() - started
-    log.info("wrote %s in %.1f s (test accuracy %.4f)", out, seconds, check.test_accuracy)
+    log.info("wrote %s in %.1f s (test %s %.4g)", out, seconds, metric, check.test_score)
     return ExportResult(
         out=out,
         search=name,
         trial=record.number,
         reason=reason,
-        test_accuracy=check.test_accuracy,
-        stored_test_accuracy=float(stored),
+        test_score=check.test_score,
+        stored_test_score=float(stored),
         max_abs_diff=check.max_abs_diff,
         files=hashes,
         seconds=seconds,
+        metric=metric,
     )
 
 
@@ -184,7 +199,7 @@ def _program(stage: Path, config: dict, record, dataset) -> None:
 
 def _describe(path: Path, name: str) -> dict:
     what = {
-        ARTIFACT: "the artifact measured during the search (accuracy, bytes, latency)",
+        ARTIFACT: "the artifact measured during the search (its metric, bytes, latency)",
         PROGRAM: "torch.export program of the fp32 model; torch.export.load(path).module()",
         _card.MARKDOWN: "this card for people",
     }

@@ -1,4 +1,4 @@
-"""Running an exported package: raw inputs in, labels or probabilities out.
+"""Running an exported package: raw inputs in, labels (with probabilities) or values out.
 
 Needs numpy and onnxruntime only (torch is never imported), so a deployment can install just those.
 Everything it needs to know comes from the package's model_card.json.
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from autonn.errors import AutonnError, UsageError
+from autonn.task import TargetScaling, get_task, predictions, probabilities
 from autonn.trial import ARTIFACT
 
 CARD = "model_card.json"
@@ -22,6 +23,9 @@ CARD = "model_card.json"
 
 class Predictor:
     """A package with its preprocessing: `predict(x)` labels, `predict_proba(x)` probabilities.
+
+    For a regression package `predict(x)` gives the target in its own units (the card's target
+    scaling undone) and there are no probabilities.
 
     `x` holds raw samples shaped like the training data, batch first: (n, *input_shape), or
     (n, prod(input_shape)) flattened in C order, or one sample shaped `input_shape`. The stored
@@ -35,8 +39,11 @@ class Predictor:
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in pre["input_shape"])
         self.mean = np.asarray(pre["mean"], dtype=np.float32)
         self.std = np.asarray(pre["std"], dtype=np.float32)
-        self.classes = np.asarray(pre["class_values"])
-        self.class_names: tuple[str, ...] = tuple(pre["classes"])
+        self.task: str = get_task(self.card.get("task")).name  # no task: a 0.1 classifier
+        target = pre.get("target")
+        self.target = TargetScaling(**target) if target else None
+        self.classes = np.asarray(pre.get("class_values", []))
+        self.class_names: tuple[str, ...] = tuple(pre.get("classes", []))
         self.label_column: str | None = pre.get("label_column")
         model = self.path / ARTIFACT
         if not model.is_file():
@@ -52,28 +59,31 @@ class Predictor:
         self._input = self._session.get_inputs()[0].name
 
     def __repr__(self) -> str:
-        return (
-            f"Predictor({str(self.path)!r}, input_shape={self.input_shape}, "
-            f"classes={len(self.classes)})"
-        )
+        what = f"classes={len(self.classes)}" if self.task == "classification" else self.task
+        return f"Predictor({str(self.path)!r}, input_shape={self.input_shape}, {what})"
 
     def logits(self, x) -> np.ndarray:
-        """The model's raw outputs, one row per sample."""
+        """The model's raw outputs, one row per sample (standardised values for regression)."""
         batch = self.prepare(x)
         if len(batch) == 0:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
+            return np.zeros((0, max(len(self.classes), 1)), dtype=np.float32)
         return self._session.run(None, {self._input: batch})[0]
 
     def predict_proba(self, x) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in the order of `classes`."""
-        z = self.logits(x).astype(np.float64)
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        if self.task != "classification":
+            raise UsageError(f"{self.path} predicts a {self.task} target: it has no probabilities")
+        return probabilities(self.logits(x))
 
     def predict(self, x) -> np.ndarray:
-        """The most probable class of each sample, as the label values the data had."""
-        return self.classes[self.logits(x).argmax(axis=1)]
+        """The most probable class of each sample, as the label values the data had; or, for
+        regression, the target in its own units."""
+        return self.to_predictions(self.logits(x))
+
+    def to_predictions(self, outputs: np.ndarray) -> np.ndarray:
+        """Raw model outputs -> labels, or target values in their own units."""
+        found = predictions(self.task, outputs, self.target)
+        return found if self.task == "regression" else self.classes[found]
 
     def predict_file(self, path: str | Path) -> np.ndarray:
         """`predict` on the inputs of a .npz (array `x`) or a .csv (see `read_inputs`)."""
@@ -81,10 +91,16 @@ class Predictor:
 
     def predictions_csv(self, x, *, proba: bool = False) -> str:
         """CSV text, one row per sample: the label, then (with `proba`) one probability per class
-        in columns named p_<class>. What `autonn predict` prints."""
-        labels = self.predict(x)
+        in columns named p_<class>; for regression one column, `prediction`, in the target's units.
+        What `autonn predict` prints."""
+        found = self.predict(x)
+        if self.task == "regression":
+            if proba:
+                raise UsageError(f"{self.path} predicts a {self.task} target: drop --proba")
+            rows = [[f"{v:.6g}"] for v in found]
+            return "\n".join(",".join(r) for r in [["prediction"], *rows]) + "\n"
         header = ["label"]
-        rows = [[str(label)] for label in labels]
+        rows = [[str(label)] for label in found]
         if proba:
             header += [f"p_{c}" for c in self.classes]
             for row, p in zip(rows, self.predict_proba(x), strict=True):
