@@ -87,3 +87,30 @@ def test_csv_without_label_column_lists_the_columns(tmp_path):
 def test_unknown_data_spec():
     with pytest.raises(autonn.UsageError, match="built-in name"):
         load_dataset("mnist")
+
+
+def test_diabetes_is_a_regression_target_split_without_strata_and_scaled_on_train():
+    d = load_dataset("diabetes", seed=0, task="regression")
+    assert d.task == "regression" and d.n_outputs == 1 and d.classes == ()
+    assert d.y_train.dtype == np.float32 and d.y_train.max() > 100  # still in its own units
+    assert d.target.mean == pytest.approx(float(d.y_train.mean()), rel=1e-5)
+    assert d.target.std == pytest.approx(float(d.y_train.std()), rel=1e-4)
+    assert len(d.y_train) + len(d.y_val) + len(d.y_test) == 442
+
+
+def test_a_numeric_target_without_task_regression_says_to_add_it():
+    with pytest.raises(autonn.UsageError, match="add --task regression"):
+        load_dataset("diabetes")
+
+
+def test_text_targets_cannot_be_regressed(tmp_path):
+    path = _npz(tmp_path, x=np.zeros((20, 3)), y=np.array(["a", "b"] * 10))
+    with pytest.raises(autonn.UsageError, match="must be numeric"):
+        load_dataset(path, task="regression")
+
+
+def test_string_labels_in_an_npz_become_sorted_classes(tmp_path):
+    y = np.array(["dog", "cat", "eel", "cat"] * 10)
+    d = load_dataset(_npz(tmp_path, x=np.arange(120.0).reshape(40, 3), y=y))
+    assert d.classes == ("cat", "dog", "eel") and d.task == "classification"
+    assert set(np.unique(d.y_train)) == {0, 1, 2}

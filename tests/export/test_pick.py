@@ -169,3 +169,28 @@ def test_parse_pick_rejects_other_syntax_in_one_line(text, message):
     with pytest.raises(UsageError, match=message) as info:
         parse_pick(text)
     assert "\n" not in str(info.value)
+
+
+def _r(number, rmse, size):
+    return TrialRecord(
+        number, "COMPLETE", {"rmse": rmse, "size_bytes": size}, {}, {}, metric="rmse"
+    )
+
+
+REG = [_r(0, 80.0, 1_000), _r(1, 60.0, 10_000), _r(2, 55.0, 100_000), _r(3, 70.0, 50_000)]
+
+
+def test_regression_picks_follow_the_metrics_direction():
+    objectives = ("rmse", "size_bytes")
+    best, why = choose(REG, objectives, "best")
+    assert best.number == 2 and "rmse 55" in why  # lowest rmse, not highest
+    assert choose(REG, objectives, "rmse<=60")[0].number == 1  # smallest that reaches it
+    assert choose(REG, objectives, "size_bytes<=20000")[0].number == 1  # lowest rmse that fits
+    assert choose(REG, objectives, "smallest")[0].number == 0
+    with pytest.raises(UsageError, match=r"closest is trial 2 with rmse=55"):
+        choose(REG, objectives, "rmse<=50")
+
+
+def test_a_constraint_on_another_metric_than_the_searchs_is_refused():
+    with pytest.raises(UsageError, match="searched on rmse"):
+        choose(REG, ("rmse", "size_bytes"), "accuracy>=0.9")

@@ -21,7 +21,7 @@ W = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [-1, 0, 0, 0]], dtype=np.float32)
 MEAN, STD = 10.0, 2.0
 
 
-def _package(folder: Path, classes: list[str], values: list) -> Path:
+def _package(folder: Path, classes: list[str], values: list, *, w: np.ndarray = W) -> Path:
     folder.mkdir()
     graph = helper.make_graph(
         [
@@ -30,8 +30,8 @@ def _package(folder: Path, classes: list[str], values: list) -> Path:
         ],
         "tiny",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 1, 2, 2])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 3])],
-        [numpy_helper.from_array(W, "W")],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(w)])],
+        [numpy_helper.from_array(w, "W")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -87,6 +87,30 @@ def test_integer_labels_come_back_as_ints(tmp_path):
     model = load(_package(tmp_path / "ints", ["3", "5", "7"], [3, 5, 7]))
     labels = model.predict(_raw([[0, 1, 0, 0]]))
     assert labels.tolist() == [5] and np.issubdtype(labels.dtype, np.integer)
+
+
+def _regression_package(folder: Path) -> Path:
+    """One output, the standardised target = the first standardised feature; target 100 + 20 z."""
+    folder = _package(folder, [], [], w=W[:1])
+    card = json.loads((folder / "model_card.json").read_text())
+    card["task"] = "regression"
+    pre = card["preprocessing"]
+    del pre["classes"], pre["class_values"]
+    pre["target"] = {"mean": 100.0, "std": 20.0}
+    (folder / "model_card.json").write_text(json.dumps(card))
+    return folder
+
+
+def test_regression_predictions_come_back_in_the_targets_units(tmp_path):
+    model = load(_regression_package(tmp_path / "reg"))
+    x = _raw([[1, 0, 0, 0], [-2, 5, 5, 5]])
+    assert model.task == "regression"
+    np.testing.assert_allclose(model.predict(x), [120.0, 60.0], rtol=1e-6)
+    assert model.predictions_csv(x) == "prediction\n120\n60\n"
+    with pytest.raises(UsageError, match="regression target: it has no probabilities"):
+        model.predict_proba(x)
+    with pytest.raises(UsageError, match="drop --proba"):
+        model.predictions_csv(x, proba=True)
 
 
 def test_flattened_rows_and_a_single_sample_are_accepted(package):

@@ -10,6 +10,10 @@ from autonn.search import default_name
         ({"trials": 0}, "trials >= 1"),
         ({"sampler": "cmaes"}, "sampler"),
         ({"objectives": ("size_bytes", "latency_ms")}, "'accuracy'"),
+        ({"objectives": ("rmse", "size_bytes")}, "classification search must be distinct"),
+        ({"objectives": ("accuracy", "f1_macro", "size_bytes")}, "one metric of"),
+        ({"task": "regression", "objectives": ("accuracy", "size_bytes")}, "'rmse', 'mae'"),
+        ({"task": "ranking"}, "`task` must be one of"),
         ({"objectives": ("accuracy", "flops")}, "distinct names"),
         ({"name": "a/b"}, "name"),
     ],
@@ -17,6 +21,17 @@ from autonn.search import default_name
 def test_search_config_rejects_bad_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         autonn.SearchConfig(space="mlp", data="digits", **kwargs)
+
+
+def test_objectives_default_to_the_tasks_metric_and_size():
+    config = autonn.SearchConfig(space="mlp", data="diabetes", task="regression")
+    assert config.objectives == ("rmse", "size_bytes") and config.metric == "rmse"
+    assert config.as_dict()["metric"] == "rmse" and config.as_dict()["task"] == "regression"
+    assert autonn.SearchConfig(space="mlp", data="digits").objectives == ("accuracy", "size_bytes")
+    custom = autonn.SearchConfig(
+        space="mlp", data="diabetes", task="regression", objectives=("latency_ms", "mae")
+    )
+    assert custom.metric == "mae"
 
 
 def test_run_config_rejects_bad_resources():
