@@ -11,14 +11,14 @@ def _trial(i):
     return SimpleNamespace(trial_id=f"t{i}", config={}, evaluated_params={})
 
 
-def _drive(scheduler, curves):
-    """Feed per-epoch accuracies trial by trial; return the epoch each trial was stopped at."""
+def _drive(scheduler, curves, metric="accuracy"):
+    """Feed per-epoch metric values trial by trial; return the epoch each trial was stopped at."""
     stopped = {}
     for i, curve in enumerate(curves):
         trial = _trial(i)
         scheduler.on_trial_add(None, trial)
         for epoch, acc in enumerate(curve, start=1):
-            action = scheduler.on_trial_result(None, trial, {"epoch": epoch, "accuracy": acc})
+            action = scheduler.on_trial_result(None, trial, {"epoch": epoch, metric: acc})
             if action == TrialScheduler.STOP:
                 stopped[i] = epoch
                 break
@@ -63,3 +63,10 @@ def test_a_resumed_search_compares_new_trials_with_the_stored_curves():
     resumed.remember([strong] * 4 + [strong[:2]])  # four finished, one stopped at epoch 2
     assert {len(r) for _, r in resumed._brackets[0]._rungs} == {4, 5}  # epochs 4 and 2
     assert _drive(resumed, [weak, strong]) == {0: 2}
+
+
+def test_a_regression_search_stops_the_trials_with_the_highest_error():
+    good, bad = [90.0, 70.0, 60.0, 55.0, 52.0, 51.0, 50.0, 50.0], [300.0] * 8
+    curves = [good] * 4 + [bad, good, bad]
+    stopped = _drive(make_scheduler(8, True, "rmse", "minimize"), curves, metric="rmse")
+    assert stopped == {4: 2, 6: 2}  # lower is better: the high-rmse trials stop
