@@ -125,6 +125,7 @@ class LiveSearch:
                 attrs=attrs,
                 started=row.datetime_start,
                 finished=row.datetime_complete,
+                metric=self._info.metric,
             )
             changed = changed or known.get(trial_id) != record
             known[trial_id] = record

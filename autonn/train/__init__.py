@@ -1,4 +1,4 @@
-"""Training: a plain PyTorch loop over in-memory tensors; reports validation accuracy per epoch."""
+"""Training: a PyTorch loop over in-memory tensors; reports the validation metric each epoch."""
 
 from autonn.train._loop import accuracy, predict_logits, seed_everything, train
 
