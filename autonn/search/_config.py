@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from autonn.store import DEFAULT_STORAGE, OBJECTIVES
 
@@ -19,6 +20,9 @@ class SearchConfig:
     data: built-in name ("digits", "breast_cancer", "wine"), a .npz or a .csv path.
     objectives: "accuracy" plus one or both of "size_bytes", "latency_ms".
     early_stop: stop weak trials with ASHA on validation accuracy; they are stored as PRUNED.
+    enqueue: params of trials to run first, in order (Optuna's `enqueue_trial`): a known good
+        config, or one of each kind a test needs. A dict may leave params out; the sampler
+        chooses those. The sampler then goes on from there.
     """
 
     space: str
@@ -31,9 +35,11 @@ class SearchConfig:
     seed: int = 0
     max_epochs: int = 20
     early_stop: bool = True
+    enqueue: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objectives", tuple(self.objectives))
+        object.__setattr__(self, "enqueue", tuple(dict(p) for p in self.enqueue))
         if self.trials < 1:
             raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
         if self.max_epochs < 1:

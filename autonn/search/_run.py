@@ -37,7 +37,7 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
         raise UsageError("resuming needs the name of the search to continue; give --name")
     space = load_space(config.space)
     data = load_dataset(config.data, seed=config.seed, label=config.label)
-    _check_space(space, data, config.seed)
+    _check_space(space, data, config)
     name = config.name or default_name(config)
     if resume:
         study, done = resume_study(name, config, run, space, data)
@@ -75,9 +75,9 @@ def default_name(config: SearchConfig) -> str:
     return f"{short(config.data)}-{short(config.space)}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def _check_space(space: SearchSpace, data: Dataset, seed: int) -> None:
+def _check_space(space: SearchSpace, data: Dataset, config: SearchConfig) -> None:
     """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
-    space.check(seed=seed).build(data.input_shape, data.n_classes)
+    space.check(seed=config.seed, enqueued=config.enqueue).build(data.input_shape, data.n_classes)
 
 
 def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, todo, done) -> None:
