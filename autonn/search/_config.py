@@ -78,6 +78,8 @@ class RunConfig:
     max_concurrent: trials at once; None lets the free CPUs/GPUs decide.
     reuse_actors: run the next trial in the same worker process (saves about a second a trial;
         turn off if a space leaks memory between trials).
+    max_failures: times a trial is run again when its worker process or node dies, before it
+        is stored as FAIL. A trial that fails in its own code is never retried.
     """
 
     storage: str = DEFAULT_STORAGE
@@ -87,6 +89,7 @@ class RunConfig:
     max_concurrent: int | None = None
     artifacts: str = "autonn_artifacts"
     reuse_actors: bool = True
+    max_failures: int = 2
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -94,5 +97,7 @@ class RunConfig:
             raise ValueError(f"`cpus_per_trial > 0` must hold, but got {self.cpus_per_trial}.")
         if self.gpus_per_trial < 0:
             raise ValueError(f"`gpus_per_trial >= 0` must hold, but got {self.gpus_per_trial}.")
+        if self.max_failures < 0:
+            raise ValueError(f"`max_failures >= 0` must hold, but got {self.max_failures}.")
         if self.max_concurrent is not None and self.max_concurrent < 1:
             raise ValueError(f"`max_concurrent >= 1` must hold, but got {self.max_concurrent}.")

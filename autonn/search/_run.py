@@ -13,6 +13,7 @@ from pathlib import Path
 from autonn.data import Dataset, load_dataset
 from autonn.errors import SearchInterrupted, UsageError
 from autonn.search._config import RunConfig, SearchConfig
+from autonn.search._ray import connect
 from autonn.search._study import (
     INTERRUPTED,
     create_study,
@@ -39,6 +40,7 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
     data = load_dataset(config.data, seed=config.seed, label=config.label)
     _check_space(space, data, config)
     name = config.name or default_name(config)
+    connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, done = resume_study(name, config, run, space, data)
     else:
@@ -87,12 +89,12 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
 
+    from autonn.search._failures import RetryLog
     from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import search_location
 
-    _init_ray(run)
     scheduler = make_scheduler(config.max_epochs, config.early_stop)
     if done and isinstance(scheduler, PatientASHA):
         scheduler.remember(stored_curves(study))
@@ -106,6 +108,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         use_gpu=run.gpus_per_trial > 0,
         report_epochs=rung_epochs(scheduler),
     )
+    retries = RetryLog(run.max_failures)
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
@@ -114,6 +117,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         study_name=name,
         total=config.trials,
         done=done,
+        retries=retries,
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(
@@ -131,6 +135,8 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
             # Tune's own state lives beside the trials' files: <artifacts>/<search>/ray
             storage_path=search_location(run.artifacts, name),
             verbose=0,
+            failure_config=tune.FailureConfig(max_failures=run.max_failures),
+            callbacks=[retries],
         ),
     )
     try:
@@ -143,22 +149,3 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
             f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
             f"finished is stored); add --resume --name {name} to the same command to continue it"
         )
-
-
-def _init_ray(run: RunConfig) -> None:
-    import ray
-
-    if ray.is_initialized():
-        return
-    logger.info("starting Ray" if run.address is None else f"joining Ray at {run.address}")
-    quiet = not run.debug
-    if quiet:
-        # Tune warns that it found no per-trial result files: autonn turned those off on purpose.
-        logging.getLogger("ray.tune").setLevel(logging.ERROR)
-    ray.init(
-        address=run.address,
-        include_dashboard=False,
-        log_to_driver=not quiet,
-        logging_level=logging.ERROR if quiet else logging.INFO,
-        configure_logging=True,
-    )
