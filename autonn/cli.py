@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractions share a GPU")
     p.add_argument("--max-concurrent", type=int, help="trials at once (default: what fits)")
     p.add_argument(
+        "--max-failures",
+        type=int,
+        default=2,
+        help="times a trial is run again when its worker process or node dies (default: 2)",
+    )
+    p.add_argument(
         "--artifacts",
         default="autonn_artifacts",
         help="where trial files go; a shared folder or s3://... on clusters",
@@ -181,6 +187,7 @@ def _search(args: argparse.Namespace) -> int:
         cpus_per_trial=args.cpus_per_trial,
         gpus_per_trial=args.gpus_per_trial,
         max_concurrent=args.max_concurrent,
+        max_failures=args.max_failures,
         artifacts=args.artifacts,
         debug=args.debug,
     )

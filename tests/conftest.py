@@ -33,12 +33,33 @@ def pg_url() -> str:
     return url
 
 
+# The kinds of trial the tests need, built on purpose: which trial wins, which finishes first and
+# what a sampler draws depend on the machine and on timing, so no test may rely on them.
+_BASE = {"depth": 1, "width_0": 64, "activation": "relu", "dropout": 0.0, "lr": 3e-3,
+         "batch_size": 32, "weight_decay": 1e-5, "optimizer": "adam"}  # fmt: skip
+DIGITS_TRIALS = (
+    {**_BASE, "prune": 0.0, "quantize": "fp32"},
+    {**_BASE, "prune": 0.0, "quantize": "int8-static"},
+    {**_BASE, "prune": 0.5, "finetune_epochs": 2, "quantize": "fp32"},
+    {**_BASE, "width_0": 32, "prune": 0.3, "finetune_epochs": 2, "quantize": "fp16"},
+)
+
+
 @pytest.fixture(scope="session")
 def digits_search(tmp_path_factory) -> autonn.Search:
-    """A real 8-trial search of the built-in mlp space on digits; ASHA stops some trials."""
+    """A real 6-trial search of the built-in mlp space on digits: the four DIGITS_TRIALS, then
+    two the seeded sampler draws. Every trial trains to the end (early stopping has a test of
+    its own), so each kind is there as COMPLETE whatever the timing."""
     root = tmp_path_factory.mktemp("digits-search")
     config = autonn.SearchConfig(
-        space="mlp", data="digits", name="digits-test", trials=8, max_epochs=4, seed=0
+        space="mlp",
+        data="digits",
+        name="digits-test",
+        trials=6,
+        max_epochs=4,
+        seed=0,
+        early_stop=False,
+        enqueue=DIGITS_TRIALS,
     )
     run = autonn.RunConfig(
         storage=f"sqlite:///{root}/autonn.db", artifacts=str(root / "artifacts"), max_concurrent=2
@@ -48,3 +69,28 @@ def digits_search(tmp_path_factory) -> autonn.Search:
     import ray
 
     ray.shutdown()
+
+
+def trial_of_kind(search: autonn.Search, quantize: str, pruned: bool) -> autonn.TrialRecord:
+    """The search's COMPLETE trial with that number format, channel-pruned or not."""
+    for t in search.trials:
+        c = t.attrs.get("compression", {})
+        if t.state == "COMPLETE" and c["quantize"] == quantize and (c["prune"] > 0) == pruned:
+            return t
+    raise LookupError(f"no COMPLETE {quantize} trial with pruned={pruned} in {search.name}")
+
+
+@pytest.fixture(scope="session")
+def fp32_trial(digits_search) -> autonn.TrialRecord:
+    """The unpruned fp32 trial: torch and ONNX must agree on it to float precision."""
+    return trial_of_kind(digits_search, "fp32", pruned=False)
+
+
+@pytest.fixture(scope="session")
+def int8_trial(digits_search) -> autonn.TrialRecord:
+    return trial_of_kind(digits_search, "int8-static", pruned=False)
+
+
+@pytest.fixture(scope="session")
+def channel_pruned_trial(digits_search) -> autonn.TrialRecord:
+    return trial_of_kind(digits_search, "fp32", pruned=True)

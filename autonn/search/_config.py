@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from autonn.store import COSTS, DEFAULT_STORAGE
 from autonn.task import get_task
@@ -23,6 +24,9 @@ class SearchConfig:
         regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the
         task's default metric (accuracy, rmse) and size_bytes.
     early_stop: stop weak trials with ASHA on the validation metric; they are stored as PRUNED.
+    enqueue: params of trials to run first, in order (Optuna's `enqueue_trial`): a known good
+        config, or one of each kind a test needs. A dict may leave params out; the sampler
+        chooses those. The sampler then goes on from there.
     """
 
     space: str
@@ -36,11 +40,13 @@ class SearchConfig:
     seed: int = 0
     max_epochs: int = 20
     early_stop: bool = True
+    enqueue: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         task = get_task(self.task)
         objectives = self.objectives or (task.default_metric, "size_bytes")
         object.__setattr__(self, "objectives", tuple(objectives))
+        object.__setattr__(self, "enqueue", tuple(dict(p) for p in self.enqueue))
         if self.trials < 1:
             raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
         if self.max_epochs < 1:
@@ -86,6 +92,8 @@ class RunConfig:
     max_concurrent: trials at once; None lets the free CPUs/GPUs decide.
     reuse_actors: run the next trial in the same worker process (saves about a second a trial;
         turn off if a space leaks memory between trials).
+    max_failures: times a trial is run again when its worker process or node dies, before it
+        is stored as FAIL. A trial that fails in its own code is never retried.
     """
 
     storage: str = DEFAULT_STORAGE
@@ -95,6 +103,7 @@ class RunConfig:
     max_concurrent: int | None = None
     artifacts: str = "autonn_artifacts"
     reuse_actors: bool = True
+    max_failures: int = 2
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -102,5 +111,7 @@ class RunConfig:
             raise ValueError(f"`cpus_per_trial > 0` must hold, but got {self.cpus_per_trial}.")
         if self.gpus_per_trial < 0:
             raise ValueError(f"`gpus_per_trial >= 0` must hold, but got {self.gpus_per_trial}.")
+        if self.max_failures < 0:
+            raise ValueError(f"`max_failures >= 0` must hold, but got {self.max_failures}.")
         if self.max_concurrent is not None and self.max_concurrent < 1:
             raise ValueError(f"`max_concurrent >= 1` must hold, but got {self.max_concurrent}.")

@@ -13,6 +13,7 @@ from pathlib import Path
 from autonn.data import Dataset, load_dataset
 from autonn.errors import SearchInterrupted, UsageError
 from autonn.search._config import RunConfig, SearchConfig
+from autonn.search._ray import connect
 from autonn.search._study import (
     INTERRUPTED,
     create_study,
@@ -37,8 +38,9 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
         raise UsageError("resuming needs the name of the search to continue; give --name")
     space = load_space(config.space)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
-    _check_space(space, data, config.seed)
+    _check_space(space, data, config)
     name = config.name or default_name(config)
+    connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, done = resume_study(name, config, run, space, data)
     else:
@@ -75,9 +77,9 @@ def default_name(config: SearchConfig) -> str:
     return f"{short(config.data)}-{short(config.space)}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def _check_space(space: SearchSpace, data: Dataset, seed: int) -> None:
+def _check_space(space: SearchSpace, data: Dataset, config: SearchConfig) -> None:
     """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
-    space.check(seed=seed).build(data.input_shape, data.n_outputs)
+    space.check(seed=config.seed, enqueued=config.enqueue).build(data.input_shape, data.n_outputs)
 
 
 def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, todo, done) -> None:
@@ -87,12 +89,12 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
 
+    from autonn.search._failures import RetryLog
     from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import OBJECTIVES, search_location
 
-    _init_ray(run)
     direction = OBJECTIVES[config.metric]
     scheduler = make_scheduler(config.max_epochs, config.early_stop, config.metric, direction)
     if done and isinstance(scheduler, PatientASHA):
@@ -108,6 +110,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         report_epochs=rung_epochs(scheduler),
         metric=config.metric,
     )
+    retries = RetryLog(run.max_failures)
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
@@ -116,6 +119,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         study_name=name,
         total=config.trials,
         done=done,
+        retries=retries,
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(
@@ -133,6 +137,8 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
             # Tune's own state lives beside the trials' files: <artifacts>/<search>/ray
             storage_path=search_location(run.artifacts, name),
             verbose=0,
+            failure_config=tune.FailureConfig(max_failures=run.max_failures),
+            callbacks=[retries],
         ),
     )
     try:
@@ -145,22 +151,3 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
             f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
             f"finished is stored); add --resume --name {name} to the same command to continue it"
         )
-
-
-def _init_ray(run: RunConfig) -> None:
-    import ray
-
-    if ray.is_initialized():
-        return
-    logger.info("starting Ray" if run.address is None else f"joining Ray at {run.address}")
-    quiet = not run.debug
-    if quiet:
-        # Tune warns that it found no per-trial result files: autonn turned those off on purpose.
-        logging.getLogger("ray.tune").setLevel(logging.ERROR)
-    ray.init(
-        address=run.address,
-        include_dashboard=False,
-        log_to_driver=not quiet,
-        logging_level=logging.ERROR if quiet else logging.INFO,
-        configure_logging=True,
-    )

@@ -10,6 +10,7 @@ import optuna
 from optuna.trial import TrialState
 from ray.tune.search.optuna import OptunaSearch
 
+from autonn.search._failures import RetryLog, worker_lost_reason
 from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
 from autonn.space import SearchSpace
 from autonn.store import OBJECTIVES, quality_metric
@@ -37,11 +38,13 @@ class AutonnSearcher(OptunaSearch):
         study_name: str,
         total: int,
         done: int = 0,
+        retries: RetryLog | None = None,
     ) -> None:
         self._autonn_space = space
         self._objectives = objectives
         self._total = total
         self._done_before = done  # trials a resumed search already holds, for the progress count
+        self._retries = retries or RetryLog(max_failures=0)
         self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
         super().__init__(
             space=self._define_by_run,
@@ -70,10 +73,14 @@ class AutonnSearcher(OptunaSearch):
         trial = self._ot_trials[trial_id]
         attrs = json.loads(result.get(ATTRS, "{}"))
         attrs.update(ray_trial_id=trial_id, node=result.get("hostname"))
+        retries = self._retries.retries.get(trial_id, 0)
+        if retries:
+            attrs["retries"] = retries
         values = None
         if error or FAILED in result:
             state = TrialState.FAIL
-            attrs["fail_reason"] = result.get(FAILED, "the worker died; see the Ray logs")
+            lost = worker_lost_reason(retries, self._retries.max_failures)
+            attrs["fail_reason"] = result.get(FAILED, lost)
         elif result.get(FINAL):
             state = TrialState.COMPLETE
             values = [float(result[o]) for o in self._objectives]

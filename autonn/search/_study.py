@@ -18,6 +18,7 @@ from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, op
 INTERRUPTED = "the search stopped before this trial finished"
 
 # What must be the same for the trials of a resumed search to belong with those already stored.
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
                "early_stop", "dataset", "artifacts")  # fmt: skip
 # What a search stored before a setting existed meant.
@@ -38,6 +39,8 @@ def create_study(name: str, config: SearchConfig, run: RunConfig, space, data) -
             "choose another --name, or add --resume to continue it"
         ) from None
     study.set_user_attr(CONFIG_ATTR, _stored_config(name, config, run, space, data))
+    for params in config.enqueue:  # stored as WAITING trials, so a resume still runs them
+        study.enqueue_trial(params)
     return study
 
 
@@ -71,7 +74,8 @@ def resume_study(
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", INTERRUPTED)
         study.tell(trial.number, state=TrialState.FAIL)
-    done = sum(1 for t in study.get_trials(deepcopy=False) if not _interrupted(t))
+    finished = study.get_trials(deepcopy=False, states=_FINISHED)  # not WAITING: enqueued
+    done = sum(1 for t in finished if not _interrupted(t))
     history = [*stored.get("resumed", []), datetime.now().isoformat(timespec="seconds")]
     study.set_user_attr(CONFIG_ATTR, {**stored, "trials": config.trials, "resumed": history})
     return study, done

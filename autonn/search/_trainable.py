@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ray
 from ray import tune
 
 from autonn.data import Dataset
@@ -81,5 +82,7 @@ def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) ->
             metric=plan.metric,
         )
         upload(Path(tmp), location)
-    attrs = {**outcome.attrs, "artifacts": location, "device": device}
+    # The hostname alone cannot tell apart two nodes on one machine (or two pods on one host).
+    node_id = ray.get_runtime_context().get_node_id()
+    attrs = {**outcome.attrs, "artifacts": location, "device": device, "node_id": node_id}
     return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}

@@ -7,7 +7,7 @@ import hashlib
 import importlib
 import importlib.util
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,16 +64,30 @@ class SearchSpace:
         """The exact config of a stored trial, from its params alone."""
         return self.sample(optuna.trial.FixedTrial(params))
 
-    def check(self, samples: int = 3, seed: int = 0) -> ModelConfig:
+    def check(
+        self, samples: int = 3, seed: int = 0, enqueued: Sequence[dict[str, Any]] = ()
+    ) -> ModelConfig:
         """Sample the space a few times in memory so a broken space fails before Ray starts;
-        returns the last config sampled."""
+        returns the last config sampled. Params to be enqueued are sampled too, after those."""
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
         for _ in range(samples):
             trial = study.ask()
             config = self.sample(trial)
             study.tell(trial, 0.0)
-        return config
+        last = config
+        for params in enqueued:
+            study.enqueue_trial(params)
+            trial = study.ask()
+            self.sample(trial)
+            unknown = sorted(set(params) - set(trial.params))
+            if unknown:
+                raise UsageError(
+                    f"enqueued params {unknown} are not params of search space {self.spec} "
+                    f"(it has {sorted(trial.params)})"
+                )
+            study.tell(trial, 0.0)
+        return last
 
 
 def load_space(spec: str) -> SearchSpace:

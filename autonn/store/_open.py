@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from autonn.errors import MissingDependency, StoreError
 
 DEFAULT_STORAGE = "sqlite:///autonn.db"
+CONNECT_TIMEOUT = 5  # seconds to reach a database server
 logger = logging.getLogger("autonn.store")
 
 
@@ -54,9 +55,7 @@ def _open(url: str):
     import optuna
 
     try:
-        # pool_pre_ping: a dashboard or a long search outlives idle PostgreSQL connections.
-        engine_kwargs = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
     except ModuleNotFoundError as exc:
         if "psycopg" in str(exc):
             raise MissingDependency(exc.name or "psycopg", "postgres") from exc
@@ -67,6 +66,17 @@ def _open(url: str):
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
     return storage
+
+
+def _engine_kwargs(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {}
+    # pool_pre_ping: a dashboard or a long search outlives idle PostgreSQL connections.
+    kwargs: dict = {"pool_pre_ping": True}
+    if make_url(url).get_backend_name() == "postgresql":
+        # libpq waits for an unanswered host as long as the OS does (minutes): fail in seconds.
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
+    return kwargs
 
 
 def _tune_sqlite(engine) -> None:

@@ -51,6 +51,13 @@ def exported(digits_search, tmp_path_factory):
     return export(digits_search.name, out, storage=digits_search.storage)
 
 
+@pytest.fixture(scope="module")
+def exported_fp32(digits_search, fp32_trial, tmp_path_factory):
+    """The unpruned fp32 trial, exported by number: torch and ONNX must agree on it."""
+    out = tmp_path_factory.mktemp("exports") / "fp32"
+    return export(digits_search.name, out, storage=digits_search.storage, trial=fp32_trial.number)
+
+
 def test_best_accuracy_ships_the_measured_files_with_their_hashes(exported, digits_search, best):
     out = exported.out
     assert exported.trial == best.number
@@ -88,9 +95,11 @@ def test_card_says_what_the_model_is(exported, best, digits):
     assert f"trial {best.number}" in md and "standardisation" in md and "onnxruntime" in md
 
 
-def test_export_verified_accuracy_and_torch_agreement(exported, best):
-    assert exported.stored_test_accuracy == best.test_accuracy
-    assert abs(exported.test_accuracy - best.test_accuracy) <= 0.005
+def test_export_verified_accuracy_and_torch_agreement(exported_fp32, fp32_trial):
+    exported = exported_fp32
+    assert exported.trial == fp32_trial.number
+    assert exported.stored_test_accuracy == fp32_trial.test_accuracy
+    assert abs(exported.test_accuracy - fp32_trial.test_accuracy) <= 0.005
     assert exported.max_abs_diff is not None and exported.max_abs_diff <= 1e-4
     check = _card(exported.out)["verification"]
     assert check["test_accuracy"] == exported.test_accuracy
@@ -155,7 +164,8 @@ def test_predict_file_npz_and_csv_agree(exported, digits, tmp_path):
     np.testing.assert_array_equal(model.predict_file(tmp_path / "x.csv"), from_npz)
 
 
-def test_package_runs_with_plain_onnxruntime_and_torch(exported, best, digits, tmp_path):
+def test_package_runs_with_plain_onnxruntime_and_torch(exported_fp32, fp32_trial, digits, tmp_path):
+    exported = exported_fp32
     raw = digits.x_test * digits.std + digits.mean
     np.savez(tmp_path / "test.npz", x=raw, y=digits.y_test)
     usage = _card(exported.out)["usage"]
@@ -183,7 +193,7 @@ def test_package_runs_with_plain_onnxruntime_and_torch(exported, best, digits, t
     )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
-    assert got["accuracy"] == pytest.approx(best.test_accuracy, abs=0.005)
+    assert got["accuracy"] == pytest.approx(fp32_trial.test_accuracy, abs=0.005)
     assert got["diff"] <= 1e-4
 
 
@@ -193,15 +203,15 @@ def test_an_empty_existing_folder_is_used(digits_search, tmp_path):
     assert set(os.listdir(tmp_path / "pkg")) == FILES
 
 
-def test_quantized_trial_ships_its_quantized_artifact(search_copy, best, digits, tmp_path):
+def test_quantized_trial_ships_its_quantized_artifact(search_copy, fp32_trial, digits, tmp_path):
     folder = tmp_path / "int8"
-    shutil.copytree(best.attrs["artifacts"], folder)
+    shutil.copytree(fp32_trial.attrs["artifacts"], folder)
     quantize_onnx(folder / "model.onnx", folder / "q.onnx", "int8-dynamic")
     (folder / "q.onnx").replace(folder / "model.onnx")
     size = (folder / "model.onnx").stat().st_size
     test_accuracy = onnx_accuracy(folder / "model.onnx", digits.x_test, digits.y_test)
     number = search_copy.add_trial(
-        best.number,
+        fp32_trial.number,
         size_bytes=float(size),
         attrs={
             "artifacts": str(folder),
@@ -214,13 +224,35 @@ def test_quantized_trial_ships_its_quantized_artifact(search_copy, best, digits,
     result = export(search_copy.name, out, storage=search_copy.storage, trial=number)
     assert result.trial == number and result.max_abs_diff is None
     assert filecmp.cmp(out / "model.onnx", folder / "model.onnx", shallow=False)
-    assert size < best.size_bytes / 2
+    assert size < fp32_trial.size_bytes / 2
     card = _card(out)
     assert card["compression"]["quantize"] == "int8-dynamic"
     assert "before int8-dynamic quantization" in card["model"]["pt2"]["what"]
     assert card["verification"]["pt2_vs_onnx"]["label_agreement"] > 0.9
     assert "NOT the measured artifact" in (out / "MODEL_CARD.md").read_text()
     assert load(out).predict(digits.x_test[:3] * digits.std + digits.mean).shape == (3,)
+
+
+def test_the_searched_int8_static_trial_ships_its_own_artifact(digits_search, int8_trial, tmp_path):
+    out = tmp_path / "pkg"
+    result = export(digits_search.name, out, storage=digits_search.storage, trial=int8_trial.number)
+    source = Path(int8_trial.attrs["artifacts"]) / "model.onnx"
+    assert filecmp.cmp(out / "model.onnx", source, shallow=False)
+    assert (out / "model.onnx").stat().st_size == int8_trial.size_bytes
+    assert result.max_abs_diff is None  # int8 and fp32 cannot agree to 1e-4; labels are checked
+    assert _card(out)["compression"]["quantize"] == "int8-static"
+    assert abs(result.test_accuracy - int8_trial.test_accuracy) <= 0.005
+
+
+def test_a_channel_pruned_trial_rebuilds_and_torch_agrees(
+    digits_search, channel_pruned_trial, tmp_path
+):
+    trial = channel_pruned_trial
+    assert trial.attrs["params"] < trial.attrs["params_trained"]  # really smaller
+    result = export(digits_search.name, tmp_path / "pkg", storage=digits_search.storage,
+                    trial=trial.number)  # fmt: skip
+    assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-4
+    assert _card(result.out)["compression"]["prune"] == 0.5
 
 
 # Bad cases: a clear AutonnError, and nothing written.
@@ -285,15 +317,15 @@ def test_stored_accuracy_that_the_artifact_does_not_reproduce(search_copy, best,
     assert os.listdir(tmp_path) == ["db"]
 
 
-def test_a_program_that_differs_from_the_artifact(search_copy, best, tmp_path):
+def test_a_program_that_differs_from_the_artifact(search_copy, fp32_trial, tmp_path):
     import torch
 
     folder = tmp_path / "tampered"
-    shutil.copytree(best.attrs["artifacts"], folder)
+    shutil.copytree(fp32_trial.attrs["artifacts"], folder)
     state = torch.load(folder / "weights.pt", weights_only=True)
     next(iter(state.values())).mul_(1.01)
     torch.save(state, folder / "weights.pt")
-    number = search_copy.add_trial(best.number, attrs={"artifacts": str(folder)})
+    number = search_copy.add_trial(fp32_trial.number, attrs={"artifacts": str(folder)})
     with pytest.raises(VerificationFailed, match="model.pt2 and model.onnx disagree"):
         export(search_copy.name, tmp_path / "pkg", storage=search_copy.storage, trial=number)
     assert sorted(os.listdir(tmp_path)) == ["db", "tampered"]

@@ -15,11 +15,14 @@ EXPECTED_ATTRS = {
 }  # fmt: skip
 
 
-def test_every_trial_is_stored_with_its_state(digits_search):
-    states = [t.state for t in digits_search.trials]
-    assert len(states) == 8
-    assert set(states) <= {"COMPLETE", "PRUNED"}
-    assert "COMPLETE" in states and "PRUNED" in states  # ASHA stopped some
+def test_every_trial_is_stored_complete_with_the_enqueued_params_first(digits_search):
+    from tests.conftest import DIGITS_TRIALS
+
+    assert [t.state for t in digits_search.trials] == ["COMPLETE"] * 6  # no early stopping
+    for t, params in zip(digits_search.trials, DIGITS_TRIALS, strict=False):
+        assert {k: t.params[k] for k in params} == params
+    sampled = [t.params for t in digits_search.trials[len(DIGITS_TRIALS) :]]
+    assert len(sampled) == 2 and sampled[0] != sampled[1]
 
 
 def test_complete_trials_carry_both_objectives_and_their_measurements(digits_search):
@@ -35,13 +38,30 @@ def test_complete_trials_carry_both_objectives_and_their_measurements(digits_sea
     assert best > 0.85  # digits: far above chance (0.1) even with 4 epochs
 
 
-def test_pruned_trials_stopped_before_the_budget_and_are_not_on_the_front(digits_search):
-    pruned = [t for t in digits_search.trials if t.state == "PRUNED"]
-    for t in pruned:
-        assert t.values == {}
-        assert 1 <= t.attrs["stopped_at_epoch"] < 4
-        assert len(t.attrs["curve"]) == t.attrs["stopped_at_epoch"]
-    assert not {t.number for t in pruned} & {t.number for t in digits_search.pareto}
+# Four trials that learn, then one that cannot (SGD at lr 1e-4 stays near chance). One trial at
+# a time, so the fifth reaches the first rung (epoch 1) after the four others: the rung then holds
+# enough peers to decide, and the fifth is the worst there, so ASHA stops it whatever the machine.
+_LEARNS = {"depth": 1, "width_0": 32, "activation": "relu", "dropout": 0.0, "batch_size": 32,
+           "weight_decay": 1e-5, "optimizer": "adam", "prune": 0.0, "quantize": "fp32"}  # fmt: skip
+_STUCK = {**_LEARNS, "lr": 1e-4, "batch_size": 128, "optimizer": "sgd"}
+
+
+def test_a_trial_early_stopping_stopped_is_pruned_with_its_curve(tmp_path):
+    config = autonn.SearchConfig(
+        space="mlp", data="digits", name="early", trials=5, max_epochs=4,
+        enqueue=[*({**_LEARNS, "lr": lr} for lr in (3e-3, 5e-3, 1e-2, 2e-2)), _STUCK],
+    )  # fmt: skip
+    run = autonn.RunConfig(
+        storage=f"sqlite:///{tmp_path}/e.db", artifacts=str(tmp_path / "art"), max_concurrent=1
+    )
+    result = autonn.search(config, run)
+    stuck = result.trials[4]
+    assert stuck.params["lr"] == 1e-4 and stuck.state == "PRUNED"
+    assert stuck.values == {} and stuck.attrs["stopped_at_epoch"] == 1
+    assert len(stuck.attrs["curve"]) == 1 and stuck.attrs["curve"][0] < 0.5, stuck.attrs["curve"]
+    assert result.trials[0].state == "COMPLETE"  # the first has no peers to be compared with
+    pruned = {t.number for t in result.trials if t.state == "PRUNED"}
+    assert not pruned & {t.number for t in result.pareto}
 
 
 def test_size_is_the_stored_artifact_and_its_accuracy_reproduces(digits_search):
@@ -66,7 +86,7 @@ def test_a_stored_trial_rebuilds_exactly_from_its_params(digits_search):
 
 def test_plain_optuna_can_open_the_database(digits_search):
     study = optuna.load_study(study_name="digits-test", storage=digits_search.storage)
-    assert len(study.trials) == 8
+    assert len(study.trials) == 6
     assert {t.number for t in study.best_trials} == {t.number for t in digits_search.pareto}
     config = study.user_attrs["autonn"]
     assert config["data"] == "digits" and config["seed"] == 0

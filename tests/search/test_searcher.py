@@ -70,7 +70,7 @@ def test_a_failed_trial_keeps_its_reason_and_the_search_goes_on(searcher):
     first, second = _trial(searcher, 0), _trial(searcher, 1)
     assert first.state == second.state == optuna.trial.TrialState.FAIL
     assert first.user_attrs["fail_reason"] == "training loss became nan"
-    assert "worker died" in second.user_attrs["fail_reason"]
+    assert "worker process or node died" in second.user_attrs["fail_reason"]
     assert searcher.finished == {"FAIL": 2}
 
 
