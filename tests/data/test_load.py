@@ -114,3 +114,14 @@ def test_string_labels_in_an_npz_become_sorted_classes(tmp_path):
     d = load_dataset(_npz(tmp_path, x=np.arange(120.0).reshape(40, 3), y=y))
     assert d.classes == ("cat", "dog", "eel") and d.task == "classification"
     assert set(np.unique(d.y_train)) == {0, 1, 2}
+
+
+def test_a_csv_with_a_numeric_target_loads_for_regression_and_hints_otherwise(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    rows = ["a,b,price", *[f"{a:.3f},{b:.3f},{100 + 30 * a:.2f}" for a, b in x]]
+    (tmp_path / "houses.csv").write_text("\n".join(rows) + "\n")
+    d = load_dataset(str(tmp_path / "houses.csv"), label="price", task="regression")
+    assert d.input_shape == (2,) and d.y_train.dtype == np.float32 and d.y_train.mean() > 50
+    with pytest.raises(autonn.UsageError, match="looks continuous.*add --task regression"):
+        load_dataset(str(tmp_path / "houses.csv"), label="price")
