@@ -49,7 +49,7 @@ def run_trial(
     import torch
 
     from autonn.space._models import count_parameters
-    from autonn.train import predict_logits, seed_everything, train
+    from autonn.train import best_epoch, predict_logits, seed_everything, train
 
     metric = data.problem.metric(metric).name
     started = time.perf_counter()
@@ -58,9 +58,12 @@ def run_trial(
     epochs = min(config.train.epochs or max_epochs, max_epochs)
     split = (data.x_train, data.y_train, data.x_val, data.y_val)
     fit = {"task": data.problem, "metric": metric, "scaling": data.target, "device": device}
+    # A user's config may bring its own loss(output, target); the task's loss otherwise.
+    fit["loss"] = getattr(config, "loss", None)
     curve = train(model, config.train, *split, epochs=epochs, seed=seed, report=report, **fit)
     train_seconds = time.perf_counter() - started
     params_trained = count_parameters(model)
+    kept = best_epoch(curve, metric)  # train() ended on these weights
 
     c = config.compress
     score_pruned = None
@@ -83,7 +86,8 @@ def run_trial(
         "params_trained": params_trained,
         "epochs": epochs,
         "curve": curve,
-        f"{metric}_trained": curve[epochs - 1],
+        f"{metric}_trained": curve[kept - 1],
+        "best_epoch": kept,
         f"{metric}_pruned": score_pruned,
         "compression": {
             "prune": c.prune,

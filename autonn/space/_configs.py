@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine", "onecycle")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh")
 POOLS = ("max", "avg")
 QUANTIZATIONS = ("fp32", "fp16", "int8-dynamic", "int8-static")
@@ -26,13 +27,26 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Training:
-    """How one trial trains. `epochs=None` means: the search's epoch budget (`--max-epochs`)."""
+    """How one trial trains. `epochs=None` means: the search's epoch budget (`--max-epochs`).
+
+    schedule: the learning rate over the run, per step: "constant"; "cosine" (decays to 0 by the
+        last step); "onecycle" (rises to `lr` over the warm-up, 30% of the run unless
+        `warmup_epochs` says otherwise, then decays like cosine).
+    warmup_epochs: epochs of linear warm-up from 0 to `lr` before the schedule (any schedule).
+    label_smoothing: cross-entropy label smoothing (classification; regression ignores it).
+    grad_clip: the largest gradient norm; larger gradients are scaled down to it. None: no clip.
+    The defaults are 0.1's recipe: a constant rate, no smoothing, no clipping.
+    """
 
     lr: float = 1e-3
     batch_size: int = 64
     weight_decay: float = 0.0
     optimizer: str = "adam"
     epochs: int | None = None
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+    label_smoothing: float = 0.0
+    grad_clip: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -44,6 +58,17 @@ class Training:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         if self.epochs is not None and self.epochs < 1:
             raise ValueError(f"`epochs >= 1` must hold, but got epochs={self.epochs}.")
+        _check_choice("schedule", self.schedule, SCHEDULES)
+        if self.warmup_epochs < 0:
+            raise ValueError(f"`warmup_epochs >= 0` must hold, but got {self.warmup_epochs}.")
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ValueError(
+                f"`0 <= label_smoothing < 0.5` must hold, but got {self.label_smoothing}."
+            )
+        if self.grad_clip is not None and not (
+            math.isfinite(self.grad_clip) and self.grad_clip > 0
+        ):
+            raise ValueError(f"`grad_clip > 0` must hold, but got grad_clip={self.grad_clip}.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import optuna
 
-from autonn.space._configs import OPTIMIZERS, QUANTIZATIONS, Compression, Training
+from autonn.space._configs import OPTIMIZERS, QUANTIZATIONS, SCHEDULES, Compression, Training
 
 
 def suggest_training(
@@ -17,15 +17,29 @@ def suggest_training(
     weight_decay: tuple[float, float] = (1e-6, 1e-2),
     optimizers: Sequence[str] = OPTIMIZERS,
     epochs: int | None = None,
+    recipe: bool = False,
 ) -> Training:
-    """Learning rate and weight decay (log scale), batch size and optimizer."""
-    return Training(
-        lr=trial.suggest_float("lr", *lr, log=True),
-        batch_size=trial.suggest_categorical("batch_size", list(batch_sizes)),
-        weight_decay=trial.suggest_float("weight_decay", *weight_decay, log=True),
-        optimizer=trial.suggest_categorical("optimizer", list(optimizers)),
-        epochs=epochs,
-    )
+    """Learning rate and weight decay (log scale), batch size and optimizer.
+
+    recipe: also search the learning-rate schedule (constant, cosine, onecycle), 0-3 warm-up
+    epochs, label smoothing 0-0.2 (classification; regression ignores it) and the gradient-norm
+    clip 0.5-10 (log). Off by default: the built-in spaces and every stored trial keep their
+    params, so a stored trial rebuilds exactly as it trained.
+    """
+    base = {
+        "lr": trial.suggest_float("lr", *lr, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", list(batch_sizes)),
+        "weight_decay": trial.suggest_float("weight_decay", *weight_decay, log=True),
+        "optimizer": trial.suggest_categorical("optimizer", list(optimizers)),
+    }
+    if recipe:
+        base.update(
+            schedule=trial.suggest_categorical("schedule", list(SCHEDULES)),
+            warmup_epochs=trial.suggest_int("warmup_epochs", 0, 3),
+            label_smoothing=trial.suggest_float("label_smoothing", 0.0, 0.2),
+            grad_clip=trial.suggest_float("grad_clip", 0.5, 10.0, log=True),
+        )
+    return Training(epochs=epochs, **base)
 
 
 def suggest_compression(

@@ -7,12 +7,14 @@ import numpy as np
 from autonn.task._scaling import TargetScaling
 
 
-def loss_function(task: str):
+def loss_function(task: str, label_smoothing: float = 0.0):
     from torch import nn
 
     # Cross-entropy on logits for classes; mean squared error on the standardised target, which
-    # is what rmse (the default regression metric) measures.
-    return nn.CrossEntropyLoss() if task == "classification" else nn.MSELoss()
+    # is what rmse (the default regression metric) measures. Smoothing has no meaning there.
+    if task == "classification":
+        return nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    return nn.MSELoss()
 
 
 def training_targets(task: str, y: np.ndarray, scaling: TargetScaling | None) -> np.ndarray:

@@ -33,8 +33,8 @@ class Task:
     def n_outputs(self, n_classes: int) -> int:
         return n_classes if self.name == "classification" else 1
 
-    def loss(self):
-        return _loss.loss_function(self.name)
+    def loss(self, *, label_smoothing: float = 0.0):
+        return _loss.loss_function(self.name, label_smoothing)
 
     def targets(self, y: np.ndarray, scaling: TargetScaling | None) -> np.ndarray:
         return _loss.training_targets(self.name, y, scaling)

@@ -1,5 +1,5 @@
 """Training: a PyTorch loop over in-memory tensors; reports the validation metric each epoch."""
 
-from autonn.train._loop import accuracy, predict_logits, seed_everything, train
+from autonn.train._loop import accuracy, best_epoch, predict_logits, seed_everything, train
 
-__all__ = ["accuracy", "predict_logits", "seed_everything", "train"]
+__all__ = ["accuracy", "best_epoch", "predict_logits", "seed_everything", "train"]

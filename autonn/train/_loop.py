@@ -3,12 +3,17 @@
 The task (classification by default) gives the loss, the targets and the validation metric, so
 the loop itself is the same for classes and for a regression target.
 
+A run ends with the weights of its best validation epoch (by the metric's direction), not its
+last: that is the model a trial prunes, fine-tunes and ships. Its curve still holds every epoch.
+
 Data sets here are small, so the whole split lives as tensors on the trial's device and batches are
 taken by index; a DataLoader's workers and collation would cost more than the model's step.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import random
 from collections.abc import Callable
 
@@ -21,6 +26,9 @@ from autonn.space import Training
 from autonn.task import CLASSIFICATION, TargetScaling, Task
 
 Report = Callable[[int, float], None]  # (epoch, validation metric)
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (outputs, targets) -> scalar
+# onecycle's warm-up share of the run when warmup_epochs does not set one (torch's OneCycleLR's).
+_ONECYCLE_WARMUP = 0.3
 _EVAL_BATCH = 4096
 
 
@@ -45,22 +53,28 @@ def train(
     task: Task = CLASSIFICATION,
     metric: str | None = None,
     scaling: TargetScaling | None = None,
+    loss: Loss | None = None,
 ) -> list[float]:
     """Train `model` in place for `epochs`; returns the validation `metric` after each epoch.
 
     y_train and y_val are what the Dataset holds: class indices, or targets in their own units
     (regression; `scaling` standardises them for the loss and undoes it for the metric).
-    metric: one of the task's (default: its first). Raises TrialFailed when the loss stops being
-    finite (learning rate too high, usually).
+    metric: one of the task's (default: its first). loss: a user's own `loss(outputs, targets)`
+    (targets as the task makes them: class indices, or standardised values shaped (n, 1)); None
+    uses the task's. Raises TrialFailed when the loss stops being finite (learning rate too high,
+    usually).
     """
-    metric = task.metric(metric).name
+    m = task.metric(metric)
     model.to(device)
     xt, yt = _tensor(x_train, device), _tensor(task.targets(y_train, scaling), device)
     xv = _tensor(x_val, device)
     optimizer = _optimizer(model, training)
-    loss_fn = task.loss()
+    steps = epochs * math.ceil(len(xt) / training.batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factor(training, epochs, steps))
+    loss_fn = loss or task.loss(label_smoothing=training.label_smoothing)
     generator = torch.Generator().manual_seed(seed)
     curve: list[float] = []
+    best: dict | None = None
     for epoch in range(1, epochs + 1):
         model.train()
         order = torch.randperm(len(xt), generator=generator).to(device)
@@ -70,10 +84,13 @@ def train(
             if len(idx) < 2 and len(order) > 1:
                 continue  # a batch of one breaks BatchNorm and adds only noise
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
+            batch_loss = loss_fn(model(xt[idx]), yt[idx])
+            batch_loss.backward()
+            if training.grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), training.grad_clip)
             optimizer.step()
-            total += loss.detach()
+            schedule.step()
+            total += batch_loss.detach()
         # Checked once an epoch, not every step: a NaN stays NaN, and .item() syncs the device.
         # The outputs too: huge but finite weights can overflow the forward pass.
         logits = predict_logits(model, xv)
@@ -83,10 +100,41 @@ def train(
                 f"{what} became NaN or infinite in epoch {epoch} (lr={training.lr:g}); "
                 "the learning rate is probably too high"
             )
-        curve.append(task.score(metric, y_val, logits.cpu().numpy(), scaling))
+        curve.append(task.score(m.name, y_val, logits.cpu().numpy(), scaling))
+        if best is None or m.better(curve[-1], max(curve[:-1], key=m.signed)):
+            best = copy.deepcopy(model.state_dict())
         if report is not None:
             report(epoch, curve[-1])
+    if best is not None:
+        model.load_state_dict(best)
     return curve
+
+
+def best_epoch(curve: list[float], metric: str) -> int:
+    """The 1-based epoch whose weights a run ends with (the first of equal best values)."""
+    from autonn.task import get_metric
+
+    m = get_metric(metric)
+    return max(range(len(curve)), key=lambda i: (m.signed(curve[i]), -i)) + 1
+
+
+def _lr_factor(training: Training, epochs: int, steps: int) -> Callable[[int], float]:
+    """The multiplier of `lr` at each optimizer step: linear warm-up, then the schedule."""
+    warm_epochs = training.warmup_epochs
+    if training.schedule == "onecycle" and not warm_epochs:
+        warm = max(1, round(_ONECYCLE_WARMUP * steps))
+    else:
+        warm = min(steps - 1, warm_epochs * steps // max(epochs, 1)) if warm_epochs else 0
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        if training.schedule == "constant":
+            return 1.0
+        progress = (step - warm) / max(1, steps - warm)
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
 
 
 @torch.no_grad()

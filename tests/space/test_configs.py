@@ -49,3 +49,18 @@ def test_cnn_picks_conv1d_or_conv2d_from_the_data(shape):
 def test_cnn_on_tabular_data_says_what_to_do():
     with pytest.raises(autonn.UsageError, match="use the mlp family"):
         autonn.CNN().build((30,), 2)
+
+
+def test_suggest_training_searches_the_recipe_only_when_asked():
+    import optuna
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    plain = study.ask()
+    assert autonn.suggest_training(plain) == autonn.Training(**plain.params)  # 0.1's params only
+    assert set(plain.params) == {"lr", "batch_size", "weight_decay", "optimizer"}
+    trial = study.ask()
+    training = autonn.suggest_training(trial, recipe=True)
+    assert {"schedule", "warmup_epochs", "label_smoothing", "grad_clip"} <= set(trial.params)
+    assert training.schedule in ("constant", "cosine", "onecycle")
+    again = autonn.suggest_training(optuna.trial.FixedTrial(trial.params), recipe=True)
+    assert again == training  # a stored trial rebuilds its recipe exactly
