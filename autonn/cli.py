@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         help="continue the search --name (stopped, killed, or to run more) until it holds "
         "--trials trials; give the settings it was started with",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: take the search over even if another driver's heartbeat is fresh",
+    )
     p.add_argument("--max-epochs", type=int, default=20, help="epoch budget per trial (default 20)")
     p.add_argument("--sampler", choices=["tpe", "nsga2", "random"], default="tpe")
     p.add_argument("--seed", type=int, default=0)
@@ -181,7 +186,7 @@ def _search(args: argparse.Namespace) -> int:
         artifacts=args.artifacts,
         debug=args.debug,
     )
-    result = autonn.search(config, run, resume=args.resume)
+    result = autonn.search(config, run, resume=args.resume, force=args.force)
     print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
     print(f"Pareto front ({len(result.pareto)} trials):")
     print(_table(result.pareto, result.objectives))
