@@ -6,6 +6,7 @@ An AutonnError becomes one line on stderr and exit code 2; `--debug` shows the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import logging
@@ -214,12 +215,22 @@ def _search(args: argparse.Namespace) -> int:
         artifacts=args.artifacts,
         debug=args.debug,
     )
-    result = autonn.search(config, run, resume=args.resume)
+    with _progress(args.trials):
+        result = autonn.search(config, run, resume=args.resume)
     print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
     print(f"Pareto front ({len(result.pareto)} trials):")
     print(_table(result.pareto, result.objectives))
     print(f"\nnext: autonn show {result.name} --storage {args.storage}")
     return 0
+
+
+def _progress(total: int) -> contextlib.AbstractContextManager:
+    """On a terminal, a live display of the search; elsewhere the plain log lines, one per trial."""
+    from autonn._progress import live_search_progress, on_terminal
+
+    if not on_terminal():
+        return contextlib.nullcontext()
+    return live_search_progress(total, counts=_counts)
 
 
 def _studies(args: argparse.Namespace) -> int:

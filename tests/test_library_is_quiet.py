@@ -1,0 +1,24 @@
+"""The library logs through logging.getLogger("autonn...") and never prints: only the CLI (and the
+dashboard) talk to the person, so `autonn.search(...)` from Python is silent until logging is on."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[1] / "autonn"
+TALKS = {"cli.py", "_progress.py"}  # the CLI and its live display
+
+
+def test_no_library_module_prints_or_writes_to_the_terminal():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name in TALKS and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} print()")
+            if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
+                if getattr(node.value, "id", None) == "sys":
+                    found.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{node.lineno} sys.{node.attr}"
+                    )
+    assert found == []
