@@ -280,7 +280,11 @@ def _export(args: argparse.Namespace) -> int:
     )
     for name, digest in r.files.items():
         print(f"  {name:<16} sha256 {digest}")
-    print(f"\nnext: autonn predict {r.out} INPUT.npz")
+    from autonn.export._card import input_file
+    from autonn.export._predict import read_card
+
+    inputs = input_file(read_card(r.out))  # inputs.csv after a search on a .csv
+    print(f"\nnext: autonn predict {r.out} {inputs}  (MODEL_CARD.md shows how to make {inputs})")
     return 0
 
 

@@ -37,9 +37,10 @@ def test_readme_commands_work_as_shown(tmp_path):
     commands = _commands()
     assert [c[1] for c in commands][:1] == ["search"], "the main command comes first"
     assert {"show", "studies", "export", "predict"} <= {c[1] for c in commands}
-    from sklearn.datasets import load_digits
-
-    np.savez(tmp_path / "inputs.npz", x=load_digits().data[:20])
+    # The README's Python lines that make inputs.npz for `autonn predict`, run as shown.
+    (make_inputs,) = _python_blocks_using("inputs.npz")
+    subprocess.run([sys.executable, "-c", make_inputs], cwd=tmp_path, check=True, timeout=120)
+    assert np.load(tmp_path / "inputs.npz")["x"].shape == (20, 8, 8)  # no channel axis
     for argv in commands:
         if argv[1] == "search":
             argv = argv + (RESUMED if "--resume" in argv else SMALLER)

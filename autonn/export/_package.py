@@ -103,7 +103,7 @@ def export(
         _card.write_json(stage / CARD, card)  # the predictor that verifies reads it
         check = verify(stage, dataset, stored_test_accuracy=float(stored), fp32=fp32)
         card["verification"] = check.to_json()
-        (stage / _card.MARKDOWN).write_text(_card.markdown(card))
+        (stage / _card.MARKDOWN).write_text(_card.markdown(card, out))
         card["files"][_card.MARKDOWN] = _describe(stage / _card.MARKDOWN, _card.MARKDOWN)
         _card.write_json(stage / CARD, card)
         hashes = {p.name: sha256(p) for p in sorted(stage.iterdir())}
