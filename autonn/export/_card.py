@@ -311,6 +311,8 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
         "```bash",
         f"autonn predict {_quote(out or 'FOLDER')} {input_file(card)}",
+        f"python {_quote(Path(out or 'FOLDER') / 'predict.py')} {input_file(card)}"
+        "   # numpy and onnxruntime only",
         "```",
         "",
         "## Use it without autonn",

@@ -24,7 +24,7 @@ from autonn.measure import onnx_accuracy, quantize_onnx
 
 pytestmark = pytest.mark.integration
 
-FILES = {"model.onnx", "model.pt2", "model_card.json", "MODEL_CARD.md"}
+FILES = {"model.onnx", "model.pt2", "model_card.json", "MODEL_CARD.md", "predict.py"}
 
 
 def _sha(path: Path) -> str:
