@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn",
     )
     p.add_argument("--data", required=True, help="digits, breast_cancer, wine, a .npz or a .csv")
-    p.add_argument("--label", default="label", help="label column of a .csv (default: label)")
+    p.add_argument("--label", default="label", help="label column of a .csv (default: %(default)s)")
     p.add_argument("--name", help="search name (default: DATA-SPACE-TIME)")
     p.add_argument("--trials", type=int, default=20, help="number of trials (default: %(default)s)")
     p.add_argument(
@@ -154,9 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     _storage_arg(p)
     p.set_defaults(run=_export)
 
-    p = sub_parser("predict", help="run an exported package on a .npz or .csv of inputs")
+    p = sub_parser("predict", help="run an exported package on a .npz, .npy or .csv of inputs")
     p.add_argument("package", help="folder written by `autonn export`")
-    p.add_argument("input", help=".npz with array x, or .csv with the feature columns")
+    p.add_argument(
+        "input",
+        help="raw inputs: .npz (array x, or its only array), .npy, or .csv of the feature columns",
+    )
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
     p.set_defaults(run=_predict)
 
