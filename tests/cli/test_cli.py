@@ -135,3 +135,14 @@ def test_studies_counts_trials_by_state(capsys, digits_search):
     counts = digits_search.info.counts
     assert code == 0 and "digits-test" in out
     assert f"{counts['COMPLETE']} complete" in out and f"{counts['PRUNED']} pruned" in out
+
+
+@pytest.mark.integration
+def test_export_suggests_the_input_file_to_predict_on(capsys, digits_search, tmp_path):
+    out = tmp_path / "pkg"
+    code, stdout, _ = _run(
+        capsys, "export", "digits-test", "--storage", digits_search.storage, "--out", str(out)
+    )
+    assert code == 0
+    assert f"next: autonn predict {out} inputs.npz" in stdout  # inputs.csv after a .csv search
+    assert "predict.py" in stdout  # listed with its sha256 among the package's files
