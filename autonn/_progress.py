@@ -65,6 +65,8 @@ class SearchProgress(logging.Handler):
         return self
 
     def __exit__(self, *exc_info) -> None:
+        # No trial finished (a bad input, or nothing left to run): no display to leave behind.
+        self._live.transient = not self.counts
         self._live.stop()
 
     def emit(self, record: logging.LogRecord) -> None:

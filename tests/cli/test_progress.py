@@ -102,3 +102,12 @@ def _render(display):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(display.render())
     return console.file.getvalue()
+
+
+def test_a_search_that_finished_no_trial_leaves_no_display_behind():
+    console, out = _terminal()
+    with live_search_progress(4, counts=_counts, console=console):
+        pass
+    # The display was drawn, then erased (cursor up, erase line) rather than left on screen.
+    assert "waiting for the first trial" in out.getvalue()
+    assert out.getvalue().endswith("\x1b[1A\x1b[2K")
