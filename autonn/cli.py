@@ -146,8 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pick",
         default="best-accuracy",
-        help="best-accuracy (default), smallest, fastest, knee, or a constraint: "
-        '"size_bytes<=50000", "accuracy>=0.95", "latency_ms<=0.05"',
+        help="best-accuracy, smallest, fastest, knee, or a constraint: "
+        '"size_bytes<=50000", "accuracy>=0.95", "latency_ms<=0.05" (default: %(default)s)',
     )
     p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")
     p.add_argument("--data", help="where this machine reads the search's data, if it moved")

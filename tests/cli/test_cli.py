@@ -105,6 +105,7 @@ def test_version_prints_the_package_version(capsys):
             },
         ),
         ("dashboard", {"--port": "8501", "--host": "127.0.0.1"}),
+        ("export", {"--pick": "best-accuracy", "--storage": "sqlite:///autonn.db"}),
     ],
 )
 def test_help_shows_the_defaults(capsys, monkeypatch, command, defaults):
