@@ -22,7 +22,7 @@ from autonn.search._study import (
     stored_curves,
 )
 from autonn.space import SearchSpace, load_space
-from autonn.store import Search, artifact_root, display_url, load_search
+from autonn.store import Search, artifact_root, check_storage, display_url, load_search
 
 logger = logging.getLogger("autonn.search")
 
@@ -47,6 +47,7 @@ def search(
     data = load_dataset(config.data, seed=config.seed, label=config.label)
     _check_space(space, data, config)
     name = config.name or default_name(config)
+    check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, lease, done = resume_study(name, config, run, space, data, force=force)

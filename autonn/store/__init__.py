@@ -8,7 +8,13 @@ from autonn.store._artifacts import (
     upload,
 )
 from autonn.store._live import LiveSearch
-from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage, sqlite_path
+from autonn.store._open import (
+    DEFAULT_STORAGE,
+    check_storage,
+    display_url,
+    open_storage,
+    sqlite_path,
+)
 from autonn.store._pareto import dominates, pareto_front
 from autonn.store._read import list_searches, load_search, study_id_of
 from autonn.store._records import (
@@ -24,6 +30,7 @@ __all__ = [
     "artifact_root",
     "search_location",
     "CONFIG_ATTR",
+    "check_storage",
     "DEFAULT_STORAGE",
     "OBJECTIVES",
     "Search",
