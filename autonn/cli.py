@@ -6,6 +6,8 @@ An AutonnError becomes one line on stderr and exit code 2; `--debug` shows the t
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import logging
 import sys
@@ -39,42 +41,75 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+DEBUG_HELP = "show tracebacks and Ray's logs"
+
+
 def _parser() -> argparse.ArgumentParser:
+    from autonn import __version__  # autonn/__init__.py is light: torch and ray load on first use
+
     parser = argparse.ArgumentParser(
         prog="autonn",
         description="Search for small, accurate neural networks: Optuna chooses, Ray Tune runs, "
         "every trial is stored in SQL.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and Ray's logs")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"autonn {__version__}")
+    # --debug also after the subcommand (`autonn search ... --debug`, as the README says). SUPPRESS
+    # leaves the value the main parser set when the subcommand does not see the flag.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub_parser = functools.partial(sub.add_parser, parents=[common])
 
-    p = sub.add_parser(
+    p = sub_parser(
         "search",
         help="run a search and print its Pareto front",
         description="Run a multi-objective search (accuracy vs deployed size) on Ray Tune.",
     )
-    p.add_argument("space", help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn")
+    p.add_argument(
+        "space",
+        metavar="SPACE",
+        help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn",
+    )
     p.add_argument(
         "--data", required=True, help="digits, breast_cancer, wine, diabetes, a .npz or a .csv"
     )
-    p.add_argument("--label", default="label", help="label column of a .csv (default: label)")
+    p.add_argument("--label", default="label", help="label column of a .csv (default: %(default)s)")
     p.add_argument(
         "--task",
         choices=["classification", "regression"],
         default="classification",
-        help="classification (labels are classes; default) or regression (a numeric target)",
+        help="classification (labels are classes) or regression (a numeric target) "
+        "(default: %(default)s)",
     )
-    p.add_argument("--name", help="search name (default: DATA-SPACE-TIMESTAMP)")
-    p.add_argument("--trials", type=int, default=20, help="number of trials (default: 20)")
+    p.add_argument("--name", help="search name (default: DATA-SPACE-TIME)")
+    p.add_argument("--trials", type=int, default=20, help="number of trials (default: %(default)s)")
     p.add_argument(
         "--resume",
         action="store_true",
         help="continue the search --name (stopped, killed, or to run more) until it holds "
         "--trials trials; give the settings it was started with",
     )
-    p.add_argument("--max-epochs", type=int, default=20, help="epoch budget per trial (default 20)")
-    p.add_argument("--sampler", choices=["tpe", "nsga2", "random"], default="tpe")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: take the search over even if another driver's heartbeat is fresh",
+    )
+    p.add_argument(
+        "--max-epochs", type=int, default=20, help="epoch budget per trial (default: %(default)s)"
+    )
+    p.add_argument(
+        "--sampler",
+        choices=["tpe", "nsga2", "random"],
+        default="tpe",
+        help="tpe (multi-objective TPE), nsga2 or random, seeded by --seed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seeds the sampler, the data split and each trial's training (default: %(default)s)",
+    )
     p.add_argument(
         "--objectives",
         help="comma-separated: one metric (classification: accuracy, balanced_accuracy, "
@@ -85,9 +120,17 @@ def _parser() -> argparse.ArgumentParser:
         "--no-early-stop", action="store_true", help="train every trial to the end (no ASHA)"
     )
     _storage_arg(p)
-    p.add_argument("--address", help="Ray cluster to join (e.g. auto); default: start a local Ray")
-    p.add_argument("--cpus-per-trial", type=float, default=1.0)
-    p.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractions share a GPU")
+    p.add_argument("--address", help="Ray cluster to join, e.g. auto (default: local Ray)")
+    # String defaults go through `type` like typed values, and show as written in --help.
+    p.add_argument(
+        "--cpus-per-trial", type=float, default="1", help="CPUs per trial (default: %(default)s)"
+    )
+    p.add_argument(
+        "--gpus-per-trial",
+        type=float,
+        default="0",
+        help="GPUs per trial; 0.25 packs four trials on a GPU (default: %(default)s)",
+    )
     p.add_argument("--max-concurrent", type=int, help="trials at once (default: what fits)")
     p.add_argument(
         "--max-failures",
@@ -98,22 +141,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--artifacts",
         default="autonn_artifacts",
-        help="where trial files go; a shared folder or s3://... on clusters",
+        help="where trial files go; a shared folder or s3://... on clusters (default: %(default)s)",
     )
     p.set_defaults(run=_search)
 
-    p = sub.add_parser("studies", help="list the searches in a database")
+    p = sub_parser("studies", help="list the searches in a database")
     _storage_arg(p)
     p.set_defaults(run=_studies)
 
-    p = sub.add_parser("show", help="print a search's Pareto front")
+    p = sub_parser("show", help="print a search's Pareto front")
     p.add_argument("name", help="search name (see `autonn studies`)")
     _storage_arg(p)
     p.add_argument("--json", action="store_true", help="print the front as a JSON list")
     p.add_argument("--all", action="store_true", help="every trial, not only the front")
     p.set_defaults(run=_show)
 
-    p = sub.add_parser(
+    p = sub_parser(
         "export",
         help="write a trial as a verified, deployable package",
         description="Export one trial of a search to a new folder: model.onnx (the measured "
@@ -124,26 +167,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pick",
         default="best",
-        help="best (the best validation metric; default), smallest, fastest, knee, or a "
-        'constraint: "size_bytes<=50000", "accuracy>=0.95", "rmse<=40", "latency_ms<=0.05"',
+        help="best (the best validation metric), smallest, fastest, knee, or a constraint: "
+        '"size_bytes<=50000", "accuracy>=0.95", "rmse<=40", "latency_ms<=0.05" '
+        "(default: %(default)s)",
     )
     p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")
     p.add_argument("--data", help="where this machine reads the search's data, if it moved")
     _storage_arg(p)
     p.set_defaults(run=_export)
 
-    p = sub.add_parser("predict", help="run an exported package on a .npz or .csv of inputs")
+    p = sub_parser("predict", help="run an exported package on a .npz, .npy or .csv of inputs")
     p.add_argument("package", help="folder written by `autonn export`")
-    p.add_argument("input", help=".npz with array x, or .csv with the feature columns")
+    p.add_argument(
+        "input",
+        help="raw inputs: .npz (array x, or its only array), .npy, or .csv of the feature columns",
+    )
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
     p.set_defaults(run=_predict)
 
-    p = sub.add_parser(
+    p = sub_parser(
         "dashboard", help="browse searches and their Pareto fronts, live; export from the page"
     )
     _storage_arg(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument(
+        "--port", type=int, default=8501, help="port to listen on (default: %(default)s)"
+    )
     p.set_defaults(run=_dashboard)
     return parser
 
@@ -191,7 +242,8 @@ def _search(args: argparse.Namespace) -> int:
         artifacts=args.artifacts,
         debug=args.debug,
     )
-    result = autonn.search(config, run, resume=args.resume)
+    with _progress(args.trials):
+        result = autonn.search(config, run, resume=args.resume, force=args.force)
     print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
     print(f"Pareto front ({len(result.pareto)} trials):")
     print(_table(result.pareto, result.metric))
@@ -203,6 +255,15 @@ def _objectives(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None  # the task's default metric, and size
     return tuple(o.strip() for o in text.split(",") if o.strip())
+
+
+def _progress(total: int) -> contextlib.AbstractContextManager:
+    """On a terminal, a live display of the search; elsewhere the plain log lines, one per trial."""
+    from autonn._progress import live_search_progress, on_terminal
+
+    if not on_terminal():
+        return contextlib.nullcontext()
+    return live_search_progress(total, counts=_counts)
 
 
 def _studies(args: argparse.Namespace) -> int:
@@ -252,7 +313,11 @@ def _export(args: argparse.Namespace) -> int:
     )
     for name, digest in r.files.items():
         print(f"  {name:<16} sha256 {digest}")
-    print(f"\nnext: autonn predict {r.out} INPUT.npz")
+    from autonn.export._card import input_file
+    from autonn.export._predict import read_card
+
+    inputs = input_file(read_card(r.out))  # inputs.csv after a search on a .csv
+    print(f"\nnext: autonn predict {r.out} {inputs}  (MODEL_CARD.md shows how to make {inputs})")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The README is a contract: its commands run as shown (the search made smaller), in order."""
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -36,9 +37,10 @@ def test_readme_commands_work_as_shown(tmp_path):
     commands = _commands()
     assert [c[1] for c in commands][:1] == ["search"], "the main command comes first"
     assert {"show", "studies", "export", "predict"} <= {c[1] for c in commands}
-    from sklearn.datasets import load_digits
-
-    np.savez(tmp_path / "inputs.npz", x=load_digits().data[:20])
+    # The README's Python lines that make inputs.npz for `autonn predict`, run as shown.
+    (make_inputs,) = _python_blocks_using("inputs.npz")
+    subprocess.run([sys.executable, "-c", make_inputs], cwd=tmp_path, check=True, timeout=120)
+    assert np.load(tmp_path / "inputs.npz")["x"].shape == (20, 8, 8)  # no channel axis
     for argv in commands:
         if argv[1] == "search":
             argv = argv + (RESUMED if "--resume" in argv else SMALLER)
@@ -62,3 +64,48 @@ def test_readme_commands_work_as_shown(tmp_path):
     (snippet,) = _python_blocks_using("autonn.load(")
     code = f"import os; os.chdir({str(tmp_path)!r})\n{snippet}"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def _readme_search_options() -> dict[str, str]:
+    """The README's table of `autonn search` options: option -> default, backticks dropped."""
+    start = README.index("Options of `autonn search`:")
+    rows = {}
+    for line in README[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        option, default = (c.strip().strip("`") for c in line.strip("|").split("|")[:2])
+        if option not in ("option", "---"):
+            rows[option] = default
+    return rows
+
+
+def _help_search_options() -> dict[str, str]:
+    """`autonn search --help` parsed: option (or positional metavar) -> its "(default: ...)"."""
+    env = {**os.environ, "COLUMNS": "1000"}  # one line per entry where argparse allows it
+    text = subprocess.run(
+        [sys.executable, "-m", "autonn.cli", "search", "--help"],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout  # fmt: skip
+    entries: list[str] = []
+    for line in text.split("\n\n", 2)[2].splitlines():  # after the usage and the description
+        if re.match(r"  \S", line):
+            entries.append(line.strip())
+        elif line.startswith("    ") and entries:
+            entries[-1] += "  " + line.strip()  # keeps the invocation apart from its help
+    options = {}
+    for entry in entries:
+        invocation = re.split(r"\s{2,}", entry, maxsplit=1)[0]
+        name = invocation.split(", ")[-1].split(" ")[0]
+        if name == "--help":
+            continue
+        default = re.search(r"\(default: ([^)]*)\)", entry)
+        options[name] = default.group(1) if default else ""
+    return options
+
+
+def test_readme_table_and_search_help_list_the_same_options_and_defaults():
+    readme, shown = _readme_search_options(), _help_search_options()
+    assert {"SPACE", "--data", "--seed", "--sampler", "--cpus-per-trial", "--debug"} <= set(shown)
+    assert readme == shown

@@ -228,11 +228,53 @@ def predict(x):  # x: raw samples shaped (n, {shape}); returns the target in its
 """
 
 
+def input_file(card: dict[str, Any]) -> str:
+    """The file of inputs to suggest: a .csv for a search on a .csv, else a .npz."""
+    return "inputs.csv" if str(card["dataset"]["name"]).endswith(".csv") else "inputs.npz"
+
+
+def inputs_example(card: dict[str, Any], n: int = 5) -> str:
+    """Python that writes `input_file(card)` with `n` raw samples of the search's own data, in a
+    form `autonn predict` and the package's predictor take. Runs as shown where that data is."""
+    data = str(card["dataset"]["name"])
+    shape = tuple(card["preprocessing"]["input_shape"])
+    label = card["preprocessing"].get("label_column") or "label"
+    if data.endswith(".csv"):
+        return f"""import itertools
+
+# The header row and {n} rows of the training data: the label column `{label}` may stay (it is
+# dropped); the other columns are the raw features in training order.
+with open({data!r}) as src, open("inputs.csv", "w") as dst:
+    dst.writelines(itertools.islice(src, {n + 1}))
+"""
+    if data in _BUILTIN:
+        field = "images" if data == "digits" else "data"
+        what = "images shaped" if data == "digits" else "raw samples shaped"
+        got = (n, *_BUILTIN_SHAPE.get(data, shape))
+        return f"""import numpy as np
+from sklearn.datasets import load_{data}
+
+x = load_{data}().{field}[:{n}]  # {n} {what} {got}
+np.savez("inputs.npz", x=x)
+"""
+    return f"""import numpy as np
+
+x = np.load({data!r})["x"][:{n}]  # {n} raw samples of the training data, shaped {(n, *shape)}
+np.savez("inputs.npz", x=x)
+"""
+
+
+# scikit-learn's datasets as autonn reads them (autonn.data); digits' images lack the channel axis.
+_BUILTIN = ("digits", "breast_cancer", "wine", "diabetes")
+_BUILTIN_SHAPE = {"digits": (8, 8)}
+
+
 def write_json(path: Path, card: dict[str, Any]) -> None:
     path.write_text(json.dumps(card, indent=2, default=str) + "\n")
 
 
-def markdown(card: dict[str, Any]) -> str:
+def markdown(card: dict[str, Any], out: Path | None = None) -> str:
+    """The card for people; `out`, the folder the package will be in, makes its commands exact."""
     s, t, d, p = card["search"], card["trial"], card["dataset"], card["preprocessing"]
     m, c, v = card["metrics"], card["compression"], card.get("verification", {})
     files = {k: f for k, f in card["files"].items() if k != MARKDOWN}
@@ -295,13 +337,33 @@ def markdown(card: dict[str, Any]) -> str:
         "",
         ", ".join(f"{k} {val}" for k, val in card["versions"].items()),
         "",
+        "## Inputs",
+        "",
+        f"Raw samples, as the data had them before standardisation: {_forms(p['input_shape'])}. "
+        "`autonn predict` reads them from a .npz (array `x`, or its only array), a .npy or a "
+        ".csv (a header row and the feature columns in training order). This writes "
+        f"{_n_example} samples of the search's data (`{d['name']}`) to `{input_file(card)}`:",
+        "",
+        "```python",
+        inputs_example(card, _n_example).rstrip(),
+        "```",
+        "",
+        "```bash",
+        f"autonn predict {_quote(out or 'FOLDER')} {input_file(card)}",
+        f"python {_quote(Path(out or 'FOLDER') / 'predict.py')} {input_file(card)}"
+        "   # numpy and onnxruntime only",
+        "```",
+        "",
         "## Use it without autonn",
         "",
         "```python",
         card["usage"].rstrip(),
+        "",
+        "",
+        *_plain_inputs(card),
         "```",
         "",
-        "With autonn: `autonn.load(folder).predict(x)`, or `autonn predict FOLDER inputs.npz`.",
+        "With autonn: `autonn.load(folder).predict(x)`.",
         "",
     ]
     return "\n".join(lines)
@@ -315,6 +377,45 @@ def _target_line(task: str, p: dict[str, Any]) -> str:
             f"{_g(t['std'])} + {_g(t['mean'])} (in the target's own units)"
         )
     return f"- labels (output index -> label): {_short(p['class_values'])}"
+
+
+_n_example = 5
+
+
+def _forms(input_shape) -> str:
+    shape = tuple(input_shape)
+    forms = [f"`(n, {', '.join(map(str, shape))})`"]
+    if len(shape) > 1 and shape[0] == 1:
+        forms.append(f"`(n, {', '.join(map(str, shape[1:]))})` without the channel axis")
+    if len(shape) > 1:
+        forms.append(f"flattened `(n, {int(np.prod(shape))})`")
+    return ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
+
+
+def _plain_inputs(card: dict[str, Any]) -> list[str]:
+    """The file of `inputs_example`, read into `x` as the plain onnxruntime code above takes it."""
+    shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
+    if input_file(card) == "inputs.csv":
+        label = card["preprocessing"].get("label_column") or "label"
+        return [
+            "import csv",
+            "",
+            'with open("inputs.csv", newline="") as f:',
+            f"    rows = [[float(v) for k, v in r.items() if k != {label!r}] "
+            "for r in csv.DictReader(f)]",
+            f"x = np.array(rows, dtype=np.float32).reshape(-1, {shape})",
+            "print(predict(x))",
+        ]
+    return [
+        f'x = np.load("inputs.npz")["x"].astype(np.float32).reshape(-1, {shape})',
+        "print(predict(x))",
+    ]
+
+
+def _quote(path: Any) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 def _f(value) -> str:

@@ -26,6 +26,9 @@ from autonn.store import DEFAULT_STORAGE, display_url, download, load_search
 from autonn.trial import ARTIFACT, PROGRAM, WEIGHTS, rebuild_model, torch_program
 
 log = logging.getLogger("autonn.export")
+# predict.py: runs the package with numpy and onnxruntime only, as a script or a module.
+STANDALONE = "predict.py"
+STANDALONE_SOURCE = Path(__file__).with_name("_standalone.py")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ def export(
         _fetch(location, stage, record.attrs.get("size_bytes"))
         dataset = rebuild_data(config, data)
         _program(stage, config, record, dataset)
-        files = {f: _describe(stage / f, f) for f in (ARTIFACT, PROGRAM)}
+        shutil.copyfile(STANDALONE_SOURCE, stage / STANDALONE)
+        files = {f: _describe(stage / f, f) for f in (ARTIFACT, PROGRAM, STANDALONE)}
         card = _card.build_card(
             search_name=name,
             storage=display_url(storage),
@@ -117,7 +121,7 @@ def export(
         _card.write_json(stage / CARD, card)  # the predictor that verifies reads it
         check = verify(stage, dataset, stored_test_score=float(stored), fp32=fp32, metric=metric)
         card["verification"] = check.to_json()
-        (stage / _card.MARKDOWN).write_text(_card.markdown(card))
+        (stage / _card.MARKDOWN).write_text(_card.markdown(card, out))
         card["files"][_card.MARKDOWN] = _describe(stage / _card.MARKDOWN, _card.MARKDOWN)
         _card.write_json(stage / CARD, card)
         hashes = {p.name: sha256(p) for p in sorted(stage.iterdir())}
@@ -202,5 +206,6 @@ def _describe(path: Path, name: str) -> dict:
         ARTIFACT: "the artifact measured during the search (its metric, bytes, latency)",
         PROGRAM: "torch.export program of the fp32 model; torch.export.load(path).module()",
         _card.MARKDOWN: "this card for people",
+        STANDALONE: "runs model.onnx with numpy and onnxruntime only: python predict.py INPUTS",
     }
     return {"sha256": sha256(path), "bytes": path.stat().st_size, "what": what[name]}

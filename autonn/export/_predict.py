@@ -28,8 +28,10 @@ class Predictor:
     scaling undone) and there are no probabilities.
 
     `x` holds raw samples shaped like the training data, batch first: (n, *input_shape), or
-    (n, prod(input_shape)) flattened in C order, or one sample shaped `input_shape`. The stored
-    standardisation (x - mean) / std is applied before the ONNX model runs.
+    (n, prod(input_shape)) flattened in C order, or one sample shaped `input_shape`. Where the
+    input has one channel, (n, 1, H, W) images or (n, 1, L) signals, the channel axis may be left
+    out: (n, H, W), or one sample (H, W). The stored standardisation (x - mean) / std is applied
+    before the ONNX model runs.
     """
 
     def __init__(self, path: str | Path, *, threads: int = 0, check_hash: bool = True) -> None:
@@ -120,16 +122,23 @@ class Predictor:
         x = np.asarray(x)
         if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
             raise UsageError(f"inputs must be numeric, but have dtype {x.dtype}")
-        if x.shape == self.input_shape:
+        shape = self.input_shape
+        # One channel: (H, W) images or (L,) signals are unambiguous without the channel axis.
+        bare = shape[1:] if len(shape) > 1 and shape[0] == 1 else None
+        if x.shape == shape:
             x = x[None]
-        elif x.ndim == 2 and x.shape[1] == self.n_features and len(self.input_shape) > 1:
-            x = x.reshape((len(x), *self.input_shape))
-        if x.shape[1:] != self.input_shape:
-            flat = f" or flattened (n, {self.n_features})" if len(self.input_shape) > 1 else ""
-            raise UsageError(
-                f"inputs must be shaped (n, {', '.join(map(str, self.input_shape))}){flat}, "
-                f"but got {x.shape}"
-            )
+        elif bare is not None and x.shape == bare:
+            x = x.reshape((1, *shape))
+        elif x.ndim == 2 and x.shape[1] == self.n_features and len(shape) > 1:
+            x = x.reshape((len(x), *shape))
+        elif bare is not None and x.shape[1:] == bare:
+            x = x[:, None]
+        if x.shape[1:] != shape:
+            forms = [_shape_text(shape)]
+            if bare is not None:
+                forms.append(_shape_text(bare))
+            flat = f" or flattened (n, {self.n_features})" if len(shape) > 1 else ""
+            raise UsageError(f"inputs must be shaped {', '.join(forms)}{flat}, but got {x.shape}")
         bad = int((~np.isfinite(x)).sum()) if np.issubdtype(x.dtype, np.floating) else 0
         if bad:
             raise UsageError(f"inputs hold {bad} NaN or infinite values")
@@ -158,8 +167,9 @@ def read_card(path: str | Path) -> dict:
 def read_inputs(
     path: str | Path, *, label_column: str | None = "label", n_features: int | None = None
 ) -> np.ndarray:
-    """Raw inputs from `path`: a .npz with array `x`, or a .csv of numeric columns in training
-    order with a header row (a column named `label_column` is dropped)."""
+    """Raw inputs from `path`: a .npy array, a .npz with array `x` (or a single array of any
+    name), or a .csv of numeric columns in training order, with or without a header row (a
+    column named `label_column` is dropped, so the training .csv itself is a valid input)."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"input file {path} does not exist")
@@ -169,12 +179,19 @@ def read_inputs(
                 arrays = {name: npz[name] for name in npz.files}
         except (ValueError, OSError) as exc:
             raise UsageError(f"cannot read {path} as .npz: {exc}") from exc
-        if "x" not in arrays:
-            raise UsageError(f"{path} has arrays {sorted(arrays)}; it needs one named 'x'")
-        return arrays["x"]
+        if "x" in arrays:
+            return arrays["x"]
+        if len(arrays) == 1:  # np.savez(path, x) names it arr_0
+            return next(iter(arrays.values()))
+        raise UsageError(f"{path} has arrays {sorted(arrays)}; it needs one named 'x'")
+    if path.suffix == ".npy":
+        try:
+            return np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"cannot read {path} as .npy: {exc}") from exc
     if path.suffix == ".csv":
         return _read_csv(path, label_column, n_features)
-    raise UsageError(f"inputs must be a .npz (array x) or a .csv file, but got {path.name}")
+    raise UsageError(f"inputs must be a .npy, a .npz (array x) or a .csv file, but got {path.name}")
 
 
 def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> np.ndarray:
@@ -207,6 +224,10 @@ def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> n
                     f"{path}: {name} must be numeric, but row {i + 1} has {row[col]!r}"
                 ) from None
     return x
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return f"(n, {', '.join(map(str, shape))})"
 
 
 def _is_number(text: str) -> bool:

@@ -6,3 +6,7 @@ CURVE = "autonn_curve"  # JSON of the validation metric of every epoch so far, w
 FINAL = "autonn_final"  # the last report of a fully trained, measured trial
 FAILED = "autonn_failed"  # the reason a trial failed (its worker caught the error)
 ATTRS = "autonn_attrs"  # JSON of the user attributes to store with the trial
+# On the driver: the log record of each finished trial carries its facts as this attribute (a dict:
+# number, state, done, total, done_before, values, values_text, directions, what), so a progress
+# display (the CLI's) needs not parse the message.
+TRIAL_EVENT = "autonn_trial"

@@ -9,6 +9,7 @@ system has since reused is never touched. Imports only psutil: it must start in 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -19,9 +20,12 @@ GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 
 
 def descendants(driver: psutil.Process) -> dict[int, float]:
+    """(pid, start time) of the driver's descendants but this process, which the driver started."""
     found = {}
     try:
         for child in driver.children(recursive=True):
+            if child.pid == os.getpid():
+                continue
             try:
                 found[child.pid] = child.create_time()
             except psutil.Error:

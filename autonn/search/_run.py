@@ -22,16 +22,23 @@ from autonn.search._study import (
     stored_curves,
 )
 from autonn.space import SearchSpace, load_space
-from autonn.store import Search, artifact_root, display_url, load_search
+from autonn.store import Search, artifact_root, check_storage, display_url, load_search
 
 logger = logging.getLogger("autonn.search")
 
 
-def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool = False) -> Search:
+def search(
+    config: SearchConfig,
+    run: RunConfig | None = None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+) -> Search:
     """Run a multi-objective search and return it as stored (its `pareto` property is the front).
 
     resume: continue the stored search named `config.name` (stopped, killed, or to be extended)
     until it holds `config.trials` trials; its other settings must be the ones it started with.
+    force: resume even though another driver seems to run the search (its heartbeat is fresh).
     """
     run = run or RunConfig()
     if resume and config.name is None:
@@ -40,15 +47,24 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     _check_space(space, data, config)
     name = config.name or default_name(config)
+    check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
-        study, done = resume_study(name, config, run, space, data)
+        study, lease, done = resume_study(name, config, run, space, data, force=force)
     else:
-        study, done = create_study(name, config, run, space, data), 0
+        (study, lease), done = create_study(name, config, run, space, data), 0
+    try:
+        _run_held(name, config, run, space, data, study, done=done, resume=resume)
+    finally:
+        lease.close()
+    return load_search(name, run.storage)
+
+
+def _run_held(name, config, run, space, data, study, *, done: int, resume: bool) -> None:
     todo = config.trials - done
     if todo <= 0:
         logger.info("search %s already has %d trials; raise --trials to run more", name, done)
-        return load_search(name, run.storage)
+        return
     logger.info(
         "search %s: %d %strials of %s on %s (%s) into %s",
         name,
@@ -62,7 +78,6 @@ def search(config: SearchConfig, run: RunConfig | None = None, *, resume: bool =
     started = time.perf_counter()
     _tune(name, config, run, space, data, study, todo=todo, done=done)
     logger.info("search %s finished in %.1fs", name, time.perf_counter() - started)
-    return load_search(name, run.storage)
 
 
 def default_name(config: SearchConfig) -> str:

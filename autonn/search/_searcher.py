@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 from ray.tune.search.optuna import OptunaSearch
 
 from autonn.search._failures import RetryLog, worker_lost_reason
-from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_EVENT, TRIAL_KEY
 from autonn.space import SearchSpace
 from autonn.store import OBJECTIVES, quality_metric
 from autonn.task import METRICS
@@ -116,6 +116,7 @@ class AutonnSearcher(OptunaSearch):
 
     def _log(self, number: int, state: TrialState, values, attrs: dict) -> None:
         done = self._done_before + sum(self.finished.values())
+        shown = None
         if state == TrialState.COMPLETE:
             shown = " ".join(
                 f"{o}={_fmt(o, v)}" for o, v in zip(self._objectives, values, strict=True)
@@ -126,7 +127,28 @@ class AutonnSearcher(OptunaSearch):
             what = f"stopped early at epoch {attrs['stopped_at_epoch']}"
         else:
             what = attrs["fail_reason"]
-        logger.info("[%d/%d] trial %d %s: %s", done, self._total, number, state.name, what)
+        # The same facts as fields, for whoever shows progress (the CLI's live display) and need
+        # not parse the message: autonn itself never prints.
+        event = {
+            "number": number,
+            "state": state.name,
+            "done": done,
+            "total": self._total,
+            "done_before": self._done_before,
+            "values": dict(zip(self._objectives, values, strict=True)) if values else None,
+            "values_text": shown,  # the objectives as the message shows them
+            "directions": {o: OBJECTIVES[o] for o in self._objectives},
+            "what": what,
+        }
+        logger.info(
+            "[%d/%d] trial %d %s: %s",
+            done,
+            self._total,
+            number,
+            state.name,
+            what,
+            extra={TRIAL_EVENT: event},
+        )
 
 
 def _fmt(objective: str, value: float) -> str:

@@ -10,6 +10,7 @@ from optuna.trial import TrialState
 from autonn.data import Dataset
 from autonn.errors import UsageError
 from autonn.search._config import RunConfig, SearchConfig
+from autonn.search._lease import Lease, take
 from autonn.space import SearchSpace
 from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, open_storage
 
@@ -25,7 +26,9 @@ _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed"
 _BEFORE = {"task": "classification"}
 
 
-def create_study(name: str, config: SearchConfig, run: RunConfig, space, data) -> optuna.Study:
+def create_study(
+    name: str, config: SearchConfig, run: RunConfig, space, data
+) -> tuple[optuna.Study, Lease]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study = optuna.create_study(
@@ -39,19 +42,26 @@ def create_study(name: str, config: SearchConfig, run: RunConfig, space, data) -
             "choose another --name, or add --resume to continue it"
         ) from None
     study.set_user_attr(CONFIG_ATTR, _stored_config(name, config, run, space, data))
+    lease = Lease(study)
     for params in config.enqueue:  # stored as WAITING trials, so a resume still runs them
         study.enqueue_trial(params)
-    return study
+    return study, lease
 
 
 def resume_study(
-    name: str, config: SearchConfig, run: RunConfig, space: SearchSpace, data: Dataset
-) -> tuple[optuna.Study, int]:
-    """Reopen a stored search and return it with the number of trials that count as done.
+    name: str,
+    config: SearchConfig,
+    run: RunConfig,
+    space: SearchSpace,
+    data: Dataset,
+    *,
+    force: bool = False,
+) -> tuple[optuna.Study, Lease, int]:
+    """Reopen a stored search and return it, held, with the number of trials that count as done.
 
     Trials left RUNNING by a driver that died without closing them (killed, node lost) are
     closed as FAIL with the INTERRUPTED reason; they, and trials closed that way before, are
-    run again rather than counted.
+    run again rather than counted. A search another driver still runs is refused (see _lease).
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -71,6 +81,7 @@ def resume_study(
             f"cannot resume {name!r} with different settings: {shown}; "
             "give the settings it was started with, or start a new search"
         )
+    lease = take(study, force=force)  # before its RUNNING trials are taken for a dead driver's
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", INTERRUPTED)
         study.tell(trial.number, state=TrialState.FAIL)
@@ -78,7 +89,7 @@ def resume_study(
     done = sum(1 for t in finished if not _interrupted(t))
     history = [*stored.get("resumed", []), datetime.now().isoformat(timespec="seconds")]
     study.set_user_attr(CONFIG_ATTR, {**stored, "trials": config.trials, "resumed": history})
-    return study, done
+    return study, lease, done
 
 
 def stored_curves(study: optuna.Study) -> list[list[float]]:

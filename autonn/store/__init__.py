@@ -8,7 +8,13 @@ from autonn.store._artifacts import (
     upload,
 )
 from autonn.store._live import LiveSearch
-from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage, sqlite_path
+from autonn.store._open import (
+    DEFAULT_STORAGE,
+    check_storage,
+    display_url,
+    open_storage,
+    sqlite_path,
+)
 from autonn.store._pareto import dominates, pareto_front
 from autonn.store._read import list_searches, load_search, study_id_of
 from autonn.store._records import (
@@ -27,6 +33,7 @@ __all__ = [
     "search_location",
     "CONFIG_ATTR",
     "COSTS",
+    "check_storage",
     "DEFAULT_STORAGE",
     "OBJECTIVES",
     "Search",

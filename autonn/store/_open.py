@@ -32,15 +32,16 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def check_storage(url: str) -> None:
+    """Fail on a malformed URL or an unreachable database server now, before a search starts
+    Ray; a SQLite file is not created here."""
+    if _sqlite_file(url) is None and not url.startswith("sqlite"):
+        _open(url)
+
+
 def open_storage(url: str, *, create: bool = False):
     """An RDBStorage for `url`. Reading never creates a SQLite file that is not there."""
-    try:
-        path = sqlite_path(url)
-    except ArgumentError:
-        raise StoreError(
-            f"{url!r} is not a database URL; use e.g. sqlite:///autonn.db or "
-            "postgresql://user:password@host/dbname"
-        ) from None
+    path = _sqlite_file(url)
     if path is not None and not create and not path.exists():
         raise StoreError(
             f"no database at {path}; run `autonn search` first, or point --storage at the database"
@@ -48,6 +49,16 @@ def open_storage(url: str, *, create: bool = False):
     if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
     return _open(url)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    try:
+        return sqlite_path(url)
+    except ArgumentError:
+        raise StoreError(
+            f"{url!r} is not a database URL; use e.g. sqlite:///autonn.db or "
+            "postgresql://user:password@host/dbname"
+        ) from None
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,10 +1,12 @@
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from autonn.cli import main
+import autonn
+from autonn.cli import _parser, main
 
 
 def _run(capsys, *argv):
@@ -53,12 +55,67 @@ def test_reading_a_missing_database_creates_nothing(capsys, tmp_path):
     assert not db.exists()
 
 
-def test_debug_shows_the_traceback(tmp_path):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--debug", "search", "nosuch", "--data", "digits"],
+        ["search", "nosuch", "--data", "digits", "--debug"],  # where the README puts it
+    ],
+)
+def test_debug_shows_the_traceback_before_or_after_the_subcommand(tmp_path, argv):
     result = subprocess.run(
-        [sys.executable, "-m", "autonn.cli", "--debug", "search", "nosuch", "--data", "digits"],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
+        [sys.executable, "-m", "autonn.cli", *argv], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode != 0 and "Traceback" in result.stderr
+    assert "unknown search space 'nosuch'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "debug"),
+    [
+        (["show", "x"], False),
+        (["--debug", "show", "x"], True),
+        (["show", "x", "--debug"], True),
+        (["--debug", "show", "--debug", "x"], True),
+    ],
+)
+def test_debug_is_read_in_either_place(argv, debug):
+    assert _parser().parse_args(argv).debug is debug
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"autonn {autonn.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("command", "defaults"),
+    [
+        (
+            "search",
+            {
+                "--sampler": "tpe",
+                "--seed": "0",
+                "--objectives": "accuracy,size_bytes",
+                "--cpus-per-trial": "1",
+                "--gpus-per-trial": "0",
+                "--max-epochs": "20",
+            },
+        ),
+        ("dashboard", {"--port": "8501", "--host": "127.0.0.1"}),
+        ("export", {"--pick": "best-accuracy", "--storage": "sqlite:///autonn.db"}),
+    ],
+)
+def test_help_shows_the_defaults(capsys, monkeypatch, command, defaults):
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse wraps at $COLUMNS: no wrapped help text
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    entries = re.split(r"\n  (?=-)", capsys.readouterr().out)  # one per option, help included
+    for option, default in defaults.items():
+        (entry,) = [e for e in entries if e.startswith(option + " ")]
+        assert " ".join(entry.split()).endswith(f"(default: {default})"), entry
 
 
 @pytest.mark.integration
@@ -79,3 +136,14 @@ def test_studies_counts_trials_by_state(capsys, digits_search):
     counts = digits_search.info.counts
     assert code == 0 and "digits-test" in out
     assert f"digits-test     6 trials  {counts['COMPLETE']} complete" in out
+
+
+@pytest.mark.integration
+def test_export_suggests_the_input_file_to_predict_on(capsys, digits_search, tmp_path):
+    out = tmp_path / "pkg"
+    code, stdout, _ = _run(
+        capsys, "export", "digits-test", "--storage", digits_search.storage, "--out", str(out)
+    )
+    assert code == 0
+    assert f"next: autonn predict {out} inputs.npz" in stdout  # inputs.csv after a .csv search
+    assert "predict.py" in stdout  # listed with its sha256 among the package's files

@@ -6,6 +6,8 @@ import filecmp
 import hashlib
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,7 +26,7 @@ from autonn.measure import onnx_accuracy, quantize_onnx
 
 pytestmark = pytest.mark.integration
 
-FILES = {"model.onnx", "model.pt2", "model_card.json", "MODEL_CARD.md"}
+FILES = {"model.onnx", "model.pt2", "model_card.json", "MODEL_CARD.md", "predict.py"}
 
 
 def _sha(path: Path) -> str:
@@ -142,11 +144,9 @@ def test_predictor_takes_scikit_learns_raw_digits(exported):
 
     bunch = load_digits()
     model = load(exported.out)
-    with pytest.raises(
-        UsageError, match=r"shaped \(n, 1, 8, 8\) or flattened \(n, 64\), but got \(1797, 8, 8\)"
-    ):
-        model.predict(bunch.images)
     assert (model.predict(bunch.data) == bunch.target).mean() > 0.85  # flattened rows, raw pixels
+    # the images as scikit-learn ships them, (n, 8, 8) without the channel axis: the same labels
+    np.testing.assert_array_equal(model.predict(bunch.images), model.predict(bunch.data))
 
 
 def test_predict_file_npz_and_csv_agree(exported, digits, tmp_path):
@@ -195,6 +195,26 @@ def test_package_runs_with_plain_onnxruntime_and_torch(exported_fp32, fp32_trial
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["accuracy"] == pytest.approx(fp32_trial.test_accuracy, abs=0.005)
     assert got["diff"] <= 1e-4
+
+
+def test_the_cards_inputs_example_runs_with_the_packages_predict_py(exported, tmp_path):
+    """MODEL_CARD.md's Inputs section, run as shown: its Python, then its predict.py line."""
+    md = (exported.out / "MODEL_CARD.md").read_text()
+    section = md.split("## Inputs", 1)[1].split("\n## ", 1)[0]
+    (make_inputs,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    subprocess.run([sys.executable, "-c", make_inputs], cwd=tmp_path, check=True, timeout=120)
+    assert np.load(tmp_path / "inputs.npz")["x"].shape == (5, 8, 8)  # digits.images, no channel
+    (commands,) = re.findall(r"```bash\n(.*?)```", section, re.S)
+    assert f"autonn predict {exported.out} inputs.npz" in commands
+    line = next(c for c in commands.splitlines() if c.startswith("python "))
+    argv = shlex.split(line.split("  #")[0])
+    done = subprocess.run(
+        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    model = load(exported.out)
+    assert done.stdout == model.predictions_csv(model.read_inputs(tmp_path / "inputs.npz"))
+    assert len(done.stdout.splitlines()) == 6
 
 
 def test_an_empty_existing_folder_is_used(digits_search, tmp_path):

@@ -121,12 +121,20 @@ def test_flattened_rows_and_a_single_sample_are_accepted(package):
     assert model.predict(np.zeros((0, 1, 2, 2))).shape == (0,)
 
 
-@pytest.mark.parametrize("shape", [(5, 3), (5, 2, 2), (5, 1, 2, 3), (4,)])
+def test_one_channel_images_may_leave_out_the_channel_axis(package):
+    model = load(package)
+    x = _raw([[3, 0, 0, 0], [0, 3, 0, 0]])  # (2, 1, 2, 2)
+    assert model.predict(x[:, 0]).tolist() == ["cat", "dog"]  # (2, 2, 2), as digits.images
+    assert model.predict(x[1, 0]).tolist() == ["dog"]  # one sample (2, 2)
+    np.testing.assert_array_equal(model.prepare(x[:, 0]), model.prepare(x))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (5, 3, 2), (5, 1, 2, 3), (5, 2, 2, 2), (4,)])
 def test_wrong_input_shape_names_expected_and_got(package, shape):
     with pytest.raises(UsageError) as info:
         load(package).predict(np.zeros(shape))
     assert str(info.value) == (
-        f"inputs must be shaped (n, 1, 2, 2) or flattened (n, 4), but got {shape}"
+        f"inputs must be shaped (n, 1, 2, 2), (n, 2, 2) or flattened (n, 4), but got {shape}"
     )
 
 
@@ -164,13 +172,23 @@ def test_csv_drops_the_label_column_and_keeps_training_order(package, tmp_path):
     np.testing.assert_array_equal(model.read_inputs(plain), x)
 
 
-def test_npz_takes_array_x(package, tmp_path):
+def test_npz_takes_array_x_or_its_only_array(package, tmp_path):
     x = _raw([[0, 3, 0, 0]])
-    np.savez(tmp_path / "in.npz", x=x)
+    np.savez(tmp_path / "in.npz", x=x, y=np.array([1]))  # a training .npz works as it is
     assert load(package).predict_file(tmp_path / "in.npz").tolist() == ["dog"]
-    np.savez(tmp_path / "bad.npz", inputs=x)
-    with pytest.raises(UsageError, match=r"has arrays \['inputs'\]; it needs one named 'x'"):
+    np.savez(tmp_path / "one.npz", x[:, 0])  # stored as arr_0, without the channel axis
+    assert load(package).predict_file(tmp_path / "one.npz").tolist() == ["dog"]
+    np.savez(tmp_path / "bad.npz", inputs=x, more=x)
+    with pytest.raises(UsageError, match=r"has arrays \['inputs', 'more'\]; it needs one named"):
         read_inputs(tmp_path / "bad.npz")
+
+
+def test_npy_is_the_array_itself(package, tmp_path):
+    np.save(tmp_path / "in.npy", _raw([[0, 3, 0, 0], [3, 0, 0, 0]]).reshape(2, 4))
+    assert load(package).predict_file(tmp_path / "in.npy").tolist() == ["dog", "cat"]
+    (tmp_path / "bad.npy").write_bytes(b"not numpy")
+    with pytest.raises(UsageError, match="cannot read .* as .npy"):
+        read_inputs(tmp_path / "bad.npy")
 
 
 @pytest.mark.parametrize(
@@ -193,7 +211,7 @@ def test_other_input_files_are_usage_errors(package, tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         read_inputs(tmp_path / "none.npz")
     (tmp_path / "in.txt").write_text("1 2 3 4")
-    with pytest.raises(UsageError, match="must be a .npz"):
+    with pytest.raises(UsageError, match="must be a .npy, a .npz"):
         read_inputs(tmp_path / "in.txt")
 
 

@@ -8,6 +8,7 @@ import sys
 import time
 
 import optuna
+import psutil
 import pytest
 
 import autonn
@@ -79,7 +80,7 @@ def test_ctrl_c_stops_the_search_cleanly_and_says_how_to_resume(tmp_path):
                "--storage", f"sqlite:///{db}", "--artifacts", str(tmp_path / "art")]  # fmt: skip
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
-        _wait_for_a_finished_trial(db, proc)
+        _wait_for_a_trial(db, proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -92,16 +93,52 @@ def test_ctrl_c_stops_the_search_cleanly_and_says_how_to_resume(tmp_path):
     assert trials and not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
 
 
-def _wait_for_a_finished_trial(db, proc, timeout: float = 90.0) -> None:
+def test_a_killed_driver_leaves_no_ray_behind_and_holds_its_search_until_forced(tmp_path):
+    db = tmp_path / "k.db"
+    settings = dict(space="mlp", data="digits", name="interrupted", trials=200, max_epochs=20,
+                    sampler="tpe", seed=0, early_stop=True)  # fmt: skip
+    command = [sys.executable, "-m", "autonn.cli", "search", "mlp", "--data", "digits",
+               "--name", "interrupted", "--trials", "200", "--max-epochs", "20",
+               "--storage", f"sqlite:///{db}", "--artifacts", str(tmp_path / "art")]  # fmt: skip
+    proc = subprocess.Popen(command, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        _wait_for_a_trial(db, proc, running=True)
+        started = psutil.Process(proc.pid).children(recursive=True)  # Ray, workers, the reaper
+    finally:
+        proc.kill()
+        proc.wait()
+    run = autonn.RunConfig(storage=f"sqlite:///{db}", artifacts=str(tmp_path / "art"))
+    study = optuna.load_study(study_name="interrupted", storage=run.storage)
+    running = [t.number for t in study.trials if t.state == optuna.trial.TrialState.RUNNING]
+
+    # Its heartbeat is fresh: a resume cannot tell it from a live driver, and must not close
+    # the trials it was running.
+    with pytest.raises(UsageError, match="being run by another driver"):
+        autonn.search(autonn.SearchConfig(**settings), run, resume=True)
+    assert running == [t.number for t in study.trials if t.state.name == "RUNNING"]
+
+    assert len(started) > 3, "the driver should have started a local Ray"
+    _, alive = psutil.wait_procs(started, timeout=30)  # the reaper, too, is gone once done
+    assert not alive, alive
+
+    done = len([t for t in study.trials if t.state.is_finished()])
+    settings["trials"] = done + 1
+    result = autonn.search(autonn.SearchConfig(**settings), run, resume=True, force=True)
+    states = {t.number: t.state for t in result.trials}
+    assert all(states[n] == "FAIL" for n in running) and "RUNNING" not in states.values()
+
+
+def _wait_for_a_trial(db, proc, running: bool = False, timeout: float = 90.0) -> None:
+    """Until a trial of the search 'interrupted' has finished (or, with running, started)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the search ended before it could be interrupted"
         if os.path.exists(db):
             try:
                 study = optuna.load_study(study_name="interrupted", storage=f"sqlite:///{db}")
-                if any(t.state.is_finished() for t in study.trials):
+                if any(t.state.is_finished() or running for t in study.trials):
                     return
             except KeyError:
                 pass  # the study is not created yet
         time.sleep(0.5)
-    raise AssertionError("no trial finished in time")
+    raise AssertionError("no trial in time")

@@ -1,11 +1,12 @@
 """The searcher's bookkeeping, driven by hand as Tune drives it: no Ray cluster, no training."""
 
 import json
+import logging
 
 import optuna
 import pytest
 
-from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_KEY
+from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_EVENT, TRIAL_KEY
 from autonn.search._searcher import AutonnSearcher
 from autonn.space import load_space
 
@@ -78,3 +79,27 @@ def test_interrupted_trials_do_not_stay_running(searcher):
     searcher.suggest("a")
     searcher.fail_unfinished("stopped")
     assert _trial(searcher, 0).state == optuna.trial.TrialState.FAIL
+
+
+def test_each_finished_trial_is_one_log_line_with_its_facts_attached(searcher, caplog, monkeypatch):
+    monkeypatch.setattr(logging.getLogger("autonn"), "propagate", True)  # the CLI turns it off
+    caplog.set_level(logging.INFO, logger="autonn")
+    searcher.suggest("a")
+    searcher.on_trial_result("a", {EPOCH: 1, "accuracy": 0.5, CURVE: "[0.5]"})
+    searcher.on_trial_complete("a", {EPOCH: 1, "accuracy": 0.5, CURVE: "[0.5]"})
+    searcher.suggest("b")
+    attrs = json.dumps({"test_accuracy": 0.9})
+    searcher.on_trial_complete(
+        "b", {FINAL: True, "accuracy": 0.91, "size_bytes": 1234.0, ATTRS: attrs}
+    )
+    first, second = [r for r in caplog.records if hasattr(r, TRIAL_EVENT)]
+    assert first.name == second.name == "autonn.search"  # what logging.getLogger("autonn") shows
+    assert first.getMessage() == "[1/3] trial 0 PRUNED: stopped early at epoch 1"
+    assert second.getMessage() == (
+        "[2/3] trial 1 COMPLETE: accuracy=0.9100 size_bytes=1234B test_accuracy=0.9000"
+    )
+    event = getattr(second, TRIAL_EVENT)
+    assert event["state"] == "COMPLETE" and (event["done"], event["total"]) == (2, 3)
+    assert event["values"] == {"accuracy": 0.91, "size_bytes": 1234.0}
+    assert event["directions"] == {"accuracy": "maximize", "size_bytes": "minimize"}
+    assert getattr(first, TRIAL_EVENT)["values"] is None
