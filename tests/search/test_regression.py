@@ -4,6 +4,8 @@ user runs them. The metric is rmse everywhere, and nothing says "accuracy"."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -112,3 +114,11 @@ def test_export_and_predict_in_the_targets_units(diabetes_search, diabetes, caps
     namespace: dict = {}  # the card's plain-onnxruntime recipe, as a user copies it
     exec(card["usage"], namespace)
     np.testing.assert_allclose(namespace["predict"](raw), predicted, rtol=1e-4)
+
+    # the package's own predict.py, with numpy and onnxruntime only
+    script = subprocess.run(
+        [sys.executable, str(out / "predict.py"), str(root / "inputs.npz")],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert script[0] == "prediction"
+    np.testing.assert_allclose(np.array(script[1:], dtype=float), predicted, rtol=1e-4)
