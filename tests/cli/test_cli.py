@@ -98,14 +98,15 @@ def test_version_prints_the_package_version(capsys):
             {
                 "--sampler": "tpe",
                 "--seed": "0",
-                "--objectives": "accuracy,size_bytes",
+                "--objectives": "accuracy,size_bytes; rmse,size_bytes for regression",
+                "--task": "classification",
                 "--cpus-per-trial": "1",
                 "--gpus-per-trial": "0",
                 "--max-epochs": "20",
             },
         ),
         ("dashboard", {"--port": "8501", "--host": "127.0.0.1"}),
-        ("export", {"--pick": "best-accuracy", "--storage": "sqlite:///autonn.db"}),
+        ("export", {"--pick": "best", "--storage": "sqlite:///autonn.db"}),
     ],
 )
 def test_help_shows_the_defaults(capsys, monkeypatch, command, defaults):
