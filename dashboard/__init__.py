@@ -23,15 +23,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
+SERVER = Path(__file__).with_name("_server.py")  # `streamlit run` that warms the caches first
 STORAGE_ENV = "AUTONN_STORAGE"
 
 
 def command(storage: str, host: str = "127.0.0.1", port: int = 8501) -> list[str]:
-    """The `streamlit run` command line that serves the dashboard for `storage`."""
+    """The `streamlit run` command line that serves the dashboard for `storage` (through
+    `_server.py`, which reads the latest search while the server starts)."""
     cmd = [
         sys.executable,
-        "-m",
-        "streamlit",
+        str(SERVER),
         "run",
         str(APP),
         "--server.address",
@@ -118,4 +119,4 @@ def _has_password(url: str) -> bool:
         return False
 
 
-__all__ = ["APP", "STORAGE_ENV", "command", "serve", "storage_from"]
+__all__ = ["APP", "SERVER", "STORAGE_ENV", "command", "serve", "storage_from"]

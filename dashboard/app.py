@@ -19,41 +19,12 @@ except ImportError:  # run from a checkout that is not installed: the repo root 
     import dashboard
 
 from autonn.errors import AutonnError
-from autonn.store import LiveSearch, display_url, list_searches
+from autonn.store import display_url, list_searches
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
+from dashboard.reads import derived, load
 
 TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
-
-
-# --- cached reads: finished trials are read once per server, derived frames once per change -----
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def live_search(storage: str, name: str) -> LiveSearch:
-    return LiveSearch(name, storage)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def derived(storage: str, name: str, version: int, what: str, _live: LiveSearch):
-    search = _live.refresh()
-    if what == "frame":
-        return queries.trials_frame(search)
-    df = derived(storage, name, version, "frame", _live)
-    if what == "hypervolume":
-        return queries.hypervolume_history(df)
-    if what == "throughput":
-        return queries.throughput(df)
-    if what == "importance":
-        return queries.importance(df)
-    raise ValueError(what)
-
-
-def load(storage: str, name: str):
-    """The search as stored now, and its trial frame (read incrementally)."""
-    live = live_search(storage, name)
-    search = live.refresh()
-    return live, search, derived(storage, name, live.version, "frame", live)
 
 
 # --- page --------------------------------------------------------------------------------------
@@ -125,8 +96,11 @@ def sidebar_options(info) -> dict:
     live = side.toggle(
         "Live refresh", value=running > 0, help="Re-read new and running trials on an interval."
     )
-    interval = side.select_slider(
-        "every (seconds)", options=[2, 5, 10, 30, 60], value=5, disabled=not live
+    # Only while live: one widget less to draw on every other visit.
+    interval = (
+        side.select_slider("every (seconds)", options=[2, 5, 10, 30, 60], value=5, key="every")
+        if live
+        else st.session_state.get("every", 5)
     )
     side.divider()
     which = side.radio(

@@ -33,8 +33,8 @@ def test_serve_runs_streamlit_on_the_app_with_the_storage(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", Proc)
     assert dashboard.serve("sqlite:///x.db", host="0.0.0.0", port=9999) == 3
     cmd = seen["cmd"]
-    assert cmd[1:5] == ["-m", "streamlit", "run", str(dashboard.APP)]
-    flags = dict(zip(cmd[5::2], cmd[6::2], strict=False))
+    assert cmd[1:4] == [str(dashboard.SERVER), "run", str(dashboard.APP)]
+    flags = dict(zip(cmd[4::2], cmd[5::2], strict=False))
     assert flags["--server.address"] == "0.0.0.0" and flags["--server.port"] == "9999"
     assert flags["--server.headless"] == "true"
     assert flags["--browser.gatherUsageStats"] == "false"
@@ -139,3 +139,25 @@ def test_stopping_autonn_dashboard_stops_its_streamlit_server(empty_db, tmp_path
         for pid in served_by + children(proc.pid):  # an orphan no longer has proc as parent
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_warm_reads_the_latest_search_before_anyone_opens_the_page(tmp_path):
+    from dashboard import reads
+    from dashboard._synthetic import write_search
+
+    storage = f"sqlite:///{tmp_path}/warm.db"  # its own file: the caches live for the process
+    write_search(storage, "older", trials=3, seed=1)
+    write_search(storage, "latest", trials=6, seed=2)
+    reads.warm(storage)
+    assert reads.live_search(storage, "latest").version == 1  # read by warm, not by this call
+    assert reads.live_search(storage, "older").version == 0  # only the one the page opens
+    live, search, df = reads.load(storage, "latest")
+    assert live.fetched == 0 and len(df) == len(search.trials) == 6  # nothing read twice
+
+
+def test_warm_never_raises_on_a_bad_database(tmp_path):
+    from dashboard import reads
+
+    reads.warm(f"sqlite:///{tmp_path}/missing.db")  # the page says what is wrong, not the warm-up
+    reads.warm("not a url")
+    assert not (tmp_path / "missing.db").exists()
