@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
-SERVER = Path(__file__).with_name("_server.py")  # `streamlit run` that warms the caches first
+SERVER = Path(__file__).with_name("_server.py")  # `streamlit run`, the caches warmed first
 STORAGE_ENV = "AUTONN_STORAGE"
 
 

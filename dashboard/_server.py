@@ -1,16 +1,19 @@
-"""`streamlit run`, after starting a thread that warms the page's caches (`reads.warm`).
+"""`streamlit run`, after warming the page's caches (`reads.warm`).
 
     python dashboard/_server.py run dashboard/app.py [streamlit options] -- --storage URL
 
 Streamlit runs a page only when a browser opens it, so without this the first visitor waits for
-the imports and the first read of the search; here they happen while the server starts.
+the imports and the first read of the search. Here they happen before the server listens: the
+port opens a second or two later, and the first visitor finds everything read. Not in a thread
+beside the server: a visitor arriving meanwhile would import and open the database at the same
+time as the thread (concurrent imports of one package can fail, and two threads would each set up
+Optuna's storage).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 
 # Run as a file: its folder (dashboard/) must not shadow top-level modules; the package comes
@@ -26,14 +29,9 @@ except ImportError:
 
 def main() -> None:
     page_args = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
-    storage = dashboard.storage_from(page_args, os.environ)
+    from dashboard.reads import warm
 
-    def warm() -> None:
-        from dashboard.reads import warm
-
-        warm(storage)
-
-    threading.Thread(target=warm, name="autonn-dashboard-warm", daemon=True).start()
+    warm(dashboard.storage_from(page_args, os.environ))
     from streamlit.web import cli
 
     cli.main(prog_name="streamlit")

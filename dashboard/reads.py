@@ -47,7 +47,7 @@ def load(storage: str, name: str):
 
 
 def warm(storage: str) -> None:
-    """What the first visitor would otherwise wait for, done as the server starts: the imports,
+    """What the first visitor would otherwise wait for, done before the server listens: imports,
     opening the database, reading the search the page opens by default (the latest) and drawing
     its Pareto figure once (plotly builds its validators on first use). Never raises: a problem
     shows on the page, with its message, when someone opens it."""
