@@ -49,8 +49,8 @@ def load(storage: str, name: str):
 def warm(storage: str) -> None:
     """What the first visitor would otherwise wait for, done before the server listens: imports,
     opening the database, reading the search the page opens by default (the latest) and drawing
-    its Pareto figure once (plotly builds its validators on first use). Never raises: a problem
-    shows on the page, with its message, when someone opens it."""
+    its Pareto figure once (plotly's first figure in a process costs several times the next).
+    Never raises: a problem shows on the page, with its message, when someone opens it."""
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # "missing ScriptRunContext": expected outside a page run
