@@ -232,8 +232,9 @@ def pareto_tab(df, options: dict) -> None:
         + ("number format" if options["color_by"] == "quantization" else "model family")
         + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
         "removing channels). The black step line is the Pareto front: no other trial is both "
-        "smaller and more accurate. Trials that ASHA stopped early have no size; the sidebar "
-        "shows them beside the chart. Click a point to select it for export and learning curves."
+        "smaller and more accurate. Trials that ASHA stopped early have no size: 'Show trials "
+        "stopped early' in the sidebar puts them beside the chart. Click a point to select it "
+        "for export and learning curves."
     )
     front = df[df["on_front"]].sort_values("size_bytes")
     if options["max_size"] is not None or options["min_accuracy"] is not None:
