@@ -63,7 +63,13 @@ def run_trial(
         from autonn.compress import prune_structured
 
         example = torch.from_numpy(data.x_train[:2]).to(device)
-        model = prune_structured(model, c.prune, example)
+        # `fresh`: the pruned weights must rebuild the model the way export rebuilds it.
+        model = prune_structured(
+            model,
+            c.prune,
+            example,
+            fresh=lambda: config.build(data.input_shape, data.n_classes),
+        )
         accuracy_pruned = accuracy(model, data.x_val, data.y_val)
         if c.finetune_epochs:
             curve += train(
