@@ -79,6 +79,7 @@ def run_trial(
     outcome = _measure(model, data, out_dir, c.quantize)
     attrs = {
         **outcome.attrs,
+        "family": config.family,
         "params": count_parameters(model),
         "params_trained": params_trained,
         "epochs": epochs,
