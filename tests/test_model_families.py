@@ -86,3 +86,36 @@ def test_a_pruned_trial_in_every_number_format_measures_its_artifact(
         program = torch.export.load(torch_program(model, data, tmp_path / "model.pt2"))
         x = torch.from_numpy(data.x_test[:3])
         torch.testing.assert_close(program.module()(x), model(x), rtol=1e-4, atol=1e-4)
+
+
+class _AttentionNet(torch.nn.Module):
+    def __init__(self, n_inputs: int, n_classes: int) -> None:
+        super().__init__()
+        self.embed = torch.nn.Linear(1, 8)
+        self.attn = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+        self.head = torch.nn.Linear(8, n_classes)
+
+    def forward(self, x):
+        h = self.embed(x.flatten(1).unsqueeze(-1))  # each feature a token
+        return self.head(self.attn(h, h, h)[0].mean(1))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Attention(autonn.ModelConfig):
+    def build(self, input_shape, n_classes):
+        return _AttentionNet(int(np.prod(input_shape)), n_classes)
+
+
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")  # MultiheadAttention's own export
+def test_a_layer_pruning_cannot_rebuild_fails_the_trial_by_name_and_works_unpruned(
+    datasets, tmp_path
+):
+    data = datasets["wine"]
+    pruned = _Attention(train=TRAINING, compress=autonn.Compression(prune=0.5, finetune_epochs=1))
+    with pytest.raises(autonn.TrialFailed, match=r"layer 'attn' \(MultiheadAttention\)"):
+        run_trial(pruned, data, seed=0, max_epochs=1, out_dir=tmp_path / "pruned")
+    plain = dataclasses.replace(pruned, compress=autonn.Compression(quantize="int8-static"))
+    out = run_trial(plain, data, seed=0, max_epochs=1, out_dir=tmp_path / "plain")
+    assert out.values["size_bytes"] > 0
+    model = rebuild_model(plain, data, tmp_path / "plain" / WEIGHTS)
+    assert model(torch.from_numpy(data.x_test[:2])).shape == (2, data.n_classes)
