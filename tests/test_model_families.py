@@ -119,3 +119,28 @@ def test_a_layer_pruning_cannot_rebuild_fails_the_trial_by_name_and_works_unprun
     assert out.values["size_bytes"] > 0
     model = rebuild_model(plain, data, tmp_path / "plain" / WEIGHTS)
     assert model(torch.from_numpy(data.x_test[:2])).shape == (2, data.n_classes)
+
+
+class _Branchy(torch.nn.Module):
+    """Control flow on a tensor's value: ONNX tracing takes one branch, torch.export fails."""
+
+    def __init__(self, n_inputs: int, n_classes: int) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(n_inputs, n_classes)
+
+    def forward(self, x):
+        y = self.layer(x)
+        return y if y.sum() > 0 else -y
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _BranchyConfig(autonn.ModelConfig):
+    def build(self, input_shape, n_classes):
+        return _Branchy(int(np.prod(input_shape)), n_classes)
+
+
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+def test_a_model_that_export_cannot_handle_fails_its_trial_not_its_export(datasets, tmp_path):
+    with pytest.raises(autonn.TrialFailed, match="the model cannot be exported"):
+        run_trial(_BranchyConfig(train=TRAINING), datasets["wine"], seed=0, max_epochs=1,
+                  out_dir=tmp_path)  # fmt: skip
