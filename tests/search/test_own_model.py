@@ -1,13 +1,13 @@
 """A user's own model (a ModelConfig subclass, search_spaces/residual_mlp.py) end to end: a real
-search with Ray, resume, rebuild from params, export and predict. Every trial is built pruned and
-int8-static by the space itself, so the test never depends on what the sampler draws or which
-trial wins."""
+search with Ray, resume, rebuild from params, export and predict; then the other worked example
+and the dscnn family through a search and an export. Every trial is built pruned and int8-static
+by the space itself, so the tests never depend on what the sampler draws or which trial wins."""
 
 import dataclasses
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_digits, load_wine
 
 import autonn
 from search_spaces.residual_mlp import ResidualMLP
@@ -70,3 +70,50 @@ def test_own_model_searches_pruned_int8_resumes_rebuilds_exports_and_predicts(tm
     assert set(np.asarray(labels).tolist()) <= set(predictor.classes.tolist())
     np.testing.assert_array_equal(labels, predictor.classes[predictor.predict_proba(x).argmax(1)])
     assert (labels == y).mean() > 0.5  # chance is about 0.4
+
+
+OTHER_SPACES = {
+    "residual_cnn": """
+import autonn
+from search_spaces.residual_cnn import ResidualCNN, architecture
+
+def space(trial):
+    return ResidualCNN(
+        **architecture(trial),
+        train=autonn.Training(lr=3e-3, batch_size=32),
+        compress=autonn.Compression(prune=0.5, finetune_epochs=1, quantize="int8-static"),
+    )
+""",
+    "dscnn": """
+import autonn
+
+def space(trial):
+    return autonn.DSCNN(
+        width=trial.suggest_categorical("width", [0.5, 0.75]),
+        depth=trial.suggest_int("depth", 2, 3),
+        expansion=2,
+        train=autonn.Training(lr=3e-3, batch_size=32),
+        compress=autonn.Compression(prune=0.5, finetune_epochs=1, quantize="int8-static"),
+    )
+""",
+}
+
+
+@pytest.mark.parametrize("family", OTHER_SPACES)
+def test_a_pruned_int8_static_trial_searches_and_exports(family, tmp_path):
+    (tmp_path / "space.py").write_text(OTHER_SPACES[family])
+    config = autonn.SearchConfig(
+        space=f"{tmp_path}/space.py:space", data="digits", name=family, trials=1,
+        max_epochs=3, sampler="random", seed=0, early_stop=False,
+    )  # fmt: skip
+    run = autonn.RunConfig(storage=f"sqlite:///{tmp_path}/s.db", artifacts=str(tmp_path / "art"))
+    (trial,) = autonn.search(config, run).trials
+    assert trial.state == "COMPLETE", trial.attrs.get("fail_reason")
+    assert trial.attrs["family"] == family
+    assert trial.attrs["compression"]["quantize"] == "int8-static"
+    assert trial.attrs["params"] < 0.6 * trial.attrs["params_trained"]
+    exported = autonn.export(family, tmp_path / "export", storage=run.storage, trial=trial.number)
+    assert exported.test_accuracy == pytest.approx(trial.test_accuracy, abs=0.005)
+    digits = load_digits()
+    labels = autonn.load(tmp_path / "export").predict(digits.data)
+    assert (labels.astype(int) == digits.target).mean() > 0.5  # chance is 0.1
