@@ -1,7 +1,9 @@
 """Structured pruning: whole neurons and channels leave the network, so layers really shrink.
 
 torch-pruning's dependency graph finds what must shrink together: a Conv's output channels with its
-BatchNorm and the next Conv's input channels, or the features of a Linear fed through Flatten. Every
+BatchNorm and the next Conv's input channels, the features of a Linear fed through Flatten, a
+depthwise conv's channels with those feeding it, and both sides of a residual add (tested on
+torch-pruning 1.6: tests/compress). Every
 prunable layer loses the same fraction of its outputs (local pruning, L2 magnitude importance); the
 classifier's outputs are never touched.
 """
