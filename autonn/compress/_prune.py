@@ -99,7 +99,10 @@ def prune_structured(
             f"pruning changed the number of outputs to {out.shape[-1]} "
             f"(expected {classifier.out_features})"
         )
-    _check_rebuilds(model, fresh, example_input)
+    # Building and resizing layers draws initial weights; the trial's random stream (fine-tuning
+    # next) must not depend on this check, or checking would change every pruned trial's result.
+    with torch.random.fork_rng(devices=[]):
+        _check_rebuilds(model, fresh, example_input)
     log.debug("pruned %.2f: %s", ratio, _widths(model))
     return model
 
@@ -108,10 +111,7 @@ def _check_rebuilds(
     model: nn.Module, fresh: Callable[[], nn.Module], example_input: torch.Tensor
 ) -> None:
     was_training = model.training
-    # Building a model draws initial weights; the trial's random stream (fine-tuning next)
-    # should not depend on this check.
-    with torch.random.fork_rng(devices=[]):
-        rebuilt = fresh()
+    rebuilt = fresh()
     try:
         fit_to_state_dict(rebuilt, model.state_dict())
     except (ValueError, RuntimeError) as exc:

@@ -191,3 +191,14 @@ def test_the_rebuild_is_checked_against_what_fresh_builds():
 
     with pytest.raises(TrialFailed, match="cannot be rebuilt"):
         prune_structured(MLP(hidden=(8,)).build((4,), 3), 0.5, torch.randn(2, 4), fresh=other)
+
+
+def test_the_rebuild_check_leaves_the_random_stream_alone():
+    # Fine-tuning follows pruning: if the check drew weights from the global generator, every
+    # pruned trial would train differently from before the check existed.
+    config = MLP(hidden=(32, 16), dropout=0.2)
+    model = config.build((13,), 3)
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    prune_structured(model, 0.5, torch.zeros(2, 13), fresh=lambda: config.build((13,), 3))
+    assert torch.equal(torch.get_rng_state(), state)
