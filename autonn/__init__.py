@@ -22,6 +22,7 @@ from autonn.export import ExportResult, Predictor, VerificationFailed, export, l
 from autonn.search import RunConfig, SearchConfig, search  # noqa: E402
 from autonn.space import (  # noqa: E402
     CNN,
+    DSCNN,
     MLP,
     Compression,
     ModelConfig,
@@ -44,6 +45,7 @@ from autonn.store import (  # noqa: E402
 __all__ = [
     "BUILTIN_DATASETS",
     "CNN",
+    "DSCNN",
     "DEFAULT_STORAGE",
     "MLP",
     "AutonnError",

@@ -15,11 +15,14 @@ from typing import Any
 import numpy as np
 
 from autonn.data import Dataset
-from autonn.space import ModelConfig
+from autonn.space import CNN, DSCNN, MLP, ModelConfig
 
 ARTIFACT = "model.onnx"  # the deployable file every objective is measured on
 WEIGHTS = "weights.pt"  # state dict of the fp32 (possibly pruned) model, before quantization
 PROGRAM = "model.pt2"  # the torch program `autonn export` makes from WEIGHTS
+# Families autonn ships, whose rebuild and torch program are tested; a user's own model is checked
+# in every trial.
+_BUILTIN_FAMILIES = (MLP, CNN, DSCNN)
 # Static int8 calibration needs a representative sample, not the whole training set.
 CALIBRATION_SAMPLES = 256
 
@@ -71,7 +74,13 @@ def run_trial(
         from autonn.compress import prune_structured
 
         example = torch.from_numpy(data.x_train[:2]).to(device)
-        model = prune_structured(model, c.prune, example)
+        # `fresh`: the pruned weights must rebuild the model the way export rebuilds it.
+        model = prune_structured(
+            model,
+            c.prune,
+            example,
+            fresh=lambda: config.build(data.input_shape, data.n_outputs),
+        )
         outputs = predict_logits(model, data.x_val).cpu().numpy()
         score_pruned = data.problem.score(metric, data.y_val, outputs, data.target)
         if c.finetune_epochs:
@@ -80,8 +89,11 @@ def run_trial(
             )
     model = model.cpu().eval()
     outcome = _measure(model, data, out_dir, c.quantize, metric)
+    if type(config) not in _BUILTIN_FAMILIES:
+        _check_export(config, data, out_dir)
     attrs = {
         **outcome.attrs,
+        "family": config.family,
         "params": count_parameters(model),
         "params_trained": params_trained,
         "epochs": epochs,
@@ -130,6 +142,29 @@ def _measure(model, data: Dataset, out_dir: Path, quantize: str, metric: str) ->
         "latency_ms": values["latency_ms"],
     }
     return TrialOutcome(values=values, attrs=attrs)
+
+
+def _check_export(config: ModelConfig, data: Dataset, out_dir: Path) -> None:
+    """Do now what `autonn export` will do with this trial: rebuild the model from its config and
+    saved weights, and make it a torch program. The built-in families are known to pass; a user's
+    own model might not (data-dependent control flow, a layer torch.export cannot trace), and
+    should fail its trial with the reason rather than its export later."""
+    import tempfile
+
+    from autonn.errors import TrialFailed
+
+    try:
+        model = rebuild_model(config, data, out_dir / WEIGHTS)
+        with tempfile.TemporaryDirectory() as tmp:
+            torch_program(model, data, Path(tmp) / PROGRAM)
+    except TrialFailed:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "(no message)"
+        raise TrialFailed(
+            f"the model cannot be exported: rebuilding it from its config and weights and "
+            f"saving it as a torch program failed: {type(exc).__name__}: {first}"
+        ) from exc
 
 
 def rebuild_model(config: ModelConfig, data: Dataset, weights: Path):

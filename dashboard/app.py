@@ -19,41 +19,12 @@ except ImportError:  # run from a checkout that is not installed: the repo root 
     import dashboard
 
 from autonn.errors import AutonnError
-from autonn.store import LiveSearch, display_url, list_searches
+from autonn.store import display_url, list_searches
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
+from dashboard.reads import derived, load
 
 TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
-
-
-# --- cached reads: finished trials are read once per server, derived frames once per change -----
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def live_search(storage: str, name: str) -> LiveSearch:
-    return LiveSearch(name, storage)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def derived(storage: str, name: str, version: int, what: str, _live: LiveSearch):
-    search = _live.refresh()
-    if what == "frame":
-        return queries.trials_frame(search)
-    df = derived(storage, name, version, "frame", _live)
-    if what == "hypervolume":
-        return queries.hypervolume_history(df)
-    if what == "throughput":
-        return queries.throughput(df)
-    if what == "importance":
-        return queries.importance(df)
-    raise ValueError(what)
-
-
-def load(storage: str, name: str):
-    """The search as stored now, and its trial frame (read incrementally)."""
-    live = live_search(storage, name)
-    search = live.refresh()
-    return live, search, derived(storage, name, live.version, "frame", live)
 
 
 # --- page --------------------------------------------------------------------------------------
@@ -125,8 +96,11 @@ def sidebar_options(info) -> dict:
     live = side.toggle(
         "Live refresh", value=running > 0, help="Re-read new and running trials on an interval."
     )
-    interval = side.select_slider(
-        "every (seconds)", options=[2, 5, 10, 30, 60], value=5, disabled=not live
+    # Only while live: one widget less to draw on every other visit.
+    interval = (
+        side.select_slider("every (seconds)", options=[2, 5, 10, 30, 60], value=5, key="every")
+        if live
+        else st.session_state.get("every", 5)
     )
     side.divider()
     which = side.radio(
@@ -254,9 +228,13 @@ def pareto_tab(df, options: dict) -> None:
             st.session_state["selected_trial"] = clicked
             st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
     st.caption(
-        "Every complete trial is a point (circle: not pruned, diamond: pruned). The black step "
-        "line is the Pareto front: no other trial is both smaller and more accurate. Click a "
-        "point to select it for export and learning curves."
+        "Every complete trial is a point, coloured by "
+        + ("number format" if options["color_by"] == "quantization" else "model family")
+        + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
+        "removing channels). The black step line is the Pareto front: no other trial is both "
+        "smaller and more accurate. Trials that ASHA stopped early have no size: 'Show trials "
+        "stopped early' in the sidebar puts them beside the chart. Click a point to select it "
+        "for export and learning curves."
     )
     front = df[df["on_front"]].sort_values("size_bytes")
     if options["max_size"] is not None or options["min_accuracy"] is not None:
@@ -283,7 +261,7 @@ def pareto_tab(df, options: dict) -> None:
         ]
         if c in front and not front[c].isna().all()
     ]
-    st.dataframe(front[cols], hide_index=True, width="stretch")
+    st.dataframe(front[cols], hide_index=True, width="stretch", column_config=table_columns(cols))
 
 
 def progress_tab(storage: str, name: str, live, df) -> None:
@@ -302,30 +280,76 @@ def progress_tab(storage: str, name: str, live, df) -> None:
         )
     counts = derived(storage, name, live.version, "throughput", live)
     if not counts.empty:
+        st.markdown(f"**Trials finished per {counts.attrs['bin_label']}**")
         st.plotly_chart(figures.throughput(counts), width="stretch")
 
 
+# The trial table's first columns: what fits the page's width; the rest are one click away.
+TABLE_COLUMNS = [
+    "trial",
+    "state",
+    "accuracy",
+    "test_accuracy",
+    "size_bytes",
+    "latency_ms",
+    "quantization",
+    "prune_ratio",
+    "n_params",
+    "duration_s",
+]
+
+
 def trials_tab(df, name: str) -> None:
-    states = sorted(df["state"].unique())
-    chosen = st.multiselect("States", states, default=states)
-    shown = df[df["state"].isin(chosen)]
-    columns = [c for c in df.columns if c not in ("hover",) and not shown[c].isna().all()]
+    words = {s: queries.state_word(s) for s in df["state"].unique()}
+    states = sorted(words.values())
+    left, right = st.columns([1, 2])
+    chosen = left.multiselect("States", states, default=states)
+    shown = df[df["state"].map(words).isin(chosen)].assign(state=lambda d: d["state"].map(words))
+    available = [c for c in df.columns if c != "hover" and not shown[c].isna().all()]
+    params = [c for c in df.attrs.get("params", []) if c in available]
+    extra = params + [c for c in available if c not in TABLE_COLUMNS and c not in params]
+    more = right.multiselect(
+        "More columns",
+        extra,
+        default=[],
+        format_func=queries.param_label,
+        help="Every column is in the CSV download.",
+    )
+    columns = [c for c in TABLE_COLUMNS if c in available] + more
     st.dataframe(
         shown[columns],
         hide_index=True,
         width="stretch",
         height=420,
-        column_config={
-            "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "finished": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-        },
+        column_config=table_columns(columns),
     )
     st.download_button(
         "Download CSV",
-        data=lambda: shown[columns].to_csv(index=False),
+        data=lambda: shown[available].to_csv(index=False),
         file_name=f"{name}-trials.csv",
         mime="text/csv",
     )
+
+
+def table_columns(columns: list[str]) -> dict:
+    """Short headers, number formats and widths (pixels), so that the columns fit the page: the
+    first ones take about 900 px of the 1,000 a wide page has on a 1,500 px screen."""
+    col = st.column_config
+    config = {
+        "trial": col.NumberColumn("trial", width=60),
+        "state": col.TextColumn("state", width=110),
+        "accuracy": col.NumberColumn("val acc", format="%.4f", width=80),
+        "test_accuracy": col.NumberColumn("test acc", format="%.4f", width=80),
+        "size_bytes": col.NumberColumn("bytes", format="%d", width=80),
+        "latency_ms": col.NumberColumn("latency ms", format="%.4f", width=90),
+        "quantization": col.TextColumn("quantization", width=110),
+        "prune_ratio": col.NumberColumn("channel-pruned", format="percent", width=115),
+        "n_params": col.NumberColumn("params", width=80),
+        "duration_s": col.NumberColumn("seconds", format="%.1f", width=80),
+        "started": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "finished": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+    }
+    return {c: config.get(c, col.Column(queries.param_label(c), width=100)) for c in columns}
 
 
 def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> None:
@@ -344,7 +368,14 @@ def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> No
         default=[t for t in default if t in set(with_curves["trial"])],
     )
     if picked:
-        st.plotly_chart(figures.learning_curves(queries.curves(search, picked)), width="stretch")
+        metric = search.objectives[0] if search.objectives else "accuracy"
+        frame = queries.curves(search, picked)
+        st.plotly_chart(figures.learning_curves(frame, metric=metric), width="stretch")
+        st.caption(
+            f"Validation {metric} after each epoch. Solid: training (a trial that ASHA stopped "
+            "early ends there). Dotted: the fine-tuning epochs after channel pruning, which "
+            "recover what removing channels cost."
+        )
     st.subheader("Parameter importance")
     imp = derived(storage, name, live.version, "importance", live)
     if imp.empty:

@@ -6,6 +6,7 @@ a headless browser without a GPU.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,15 +17,23 @@ from plotly.subplots import make_subplots
 from dashboard import queries
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D"]
+# Four clearly different hues (fp16 was a teal next to fp32's blue), each a dark/light pair from
+# ColorBrewer ("Paired"; "PiYG" for the pink, as Paired's light purple is close to its light
+# blue). A channel-pruned group takes the light member and a diamond: it differs from its own
+# group by lightness and shape, and from the other groups by hue.
 QUANT_COLORS = {
-    "fp32": "#4C78A8",
-    "fp16": "#72B7B2",
-    "int8-dynamic": "#F58518",
-    "int8-static": "#E45756",
+    "fp32": "#1F78B4",
+    "fp16": "#33A02C",
+    "int8-dynamic": "#FF7F00",
+    "int8-static": "#C51B7D",
 }
+LIGHT = {"#1F78B4": "#A6CEE3", "#33A02C": "#B2DF8A", "#FF7F00": "#FDBF6F", "#C51B7D": "#F1B6DA"}
+CHANNEL_PRUNED = "channel-pruned"
 FRONT_COLOR = "#111111"
 FEASIBLE_COLOR = "#2CA02C"
 Y_TITLES = {"accuracy": "validation accuracy", "test_accuracy": "test accuracy"}
+AXIS_LABELS = {"size_bytes": "size", "latency_ms": "latency ms", **Y_TITLES}
+LOG_AXES = ("latency_ms", "lr", "weight_decay")
 # No plotly template: Streamlit's theme styles the charts (and a template costs 15 ms a figure).
 _LAYOUT = dict(
     margin=dict(l=60, r=20, t=40, b=50),
@@ -46,7 +55,8 @@ def pareto(
 ) -> go.Figure:
     """Size (log x) against accuracy: every measured trial, the front joined as a step line.
 
-    Colour: quantization level or model family; marker: circle = not pruned, diamond = pruned.
+    Colour: quantization level or model family; marker: circle = not channel-pruned, diamond =
+    channel-pruned (in a darker shade of its group's colour).
     Trials that never got a size (stopped early, failed) go in a strip on the right, at the
     accuracy they reached, when asked for. customdata[0] of every point is its trial number.
     """
@@ -67,20 +77,22 @@ def pareto(
     constrained = max_size is not None or min_accuracy is not None
     if constrained and not done.empty:
         _feasible_region(fig, done, y, max_size, min_accuracy, cell)
-    for (group, pruned), part in done.groupby([color_by, "pruned"], sort=True):
+    for (group, pruned), part in done.groupby([color_by, "channel_pruned"], sort=True):
+        color = colors.get(group, PALETTE[0])
         fig.add_trace(
             go.Scatter(
                 x=part["size_bytes"],
                 y=part[y],
                 mode="markers",
-                name=f"{group}{' · pruned' if pruned else ''}",
+                name=f"{group} · {CHANNEL_PRUNED}" if pruned else str(group),
                 legendgroup=str(group),
                 marker=dict(
-                    color=colors.get(group, PALETTE[0]),
+                    color=light(color) if pruned else color,
                     symbol="diamond" if pruned else "circle",
-                    size=7,
-                    opacity=0.55,
-                    line=dict(width=0),
+                    size=9 if pruned else 7,
+                    opacity=0.85 if pruned else 0.7,
+                    # The light diamonds keep an outline in the group's colour against white.
+                    line=dict(width=1 if pruned else 0, color=color),
                 ),
                 customdata=np.stack([part["trial"], part["hover"]], axis=-1),
                 hovertemplate="%{customdata[1]}<extra></extra>",
@@ -128,10 +140,61 @@ def pareto(
         )
     if side:
         _side_strip(fig, df, y, show_pruned, show_failed)
-    fig.update_xaxes(type="log", title_text="deployed size (bytes, log scale)", **cell)
+    _size_axis(fig, done["size_bytes"], cell)
     fig.update_yaxes(title_text=Y_TITLES.get(y, y), **cell)
     fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
     return fig
+
+
+def _size_axis(fig: go.Figure, sizes: pd.Series, cell: dict) -> None:
+    """A log size axis whose ticks read "2 KB", "5 KB" (plotly's own read "2 3 ... 10k 2")."""
+    fig.update_xaxes(type="log", title_text="deployed size (log scale)", **cell)
+    sizes = sizes.dropna()
+    sizes = sizes[sizes > 0]
+    if not sizes.empty:
+        values, text = size_ticks(float(sizes.min()), float(sizes.max()))
+        # The outer ticks bound the axis, so the smallest and largest labels are always drawn.
+        lo, hi = math.log10(values[0]), math.log10(values[-1])
+        pad = 0.03 * (hi - lo or 1)
+        fig.update_xaxes(tickvals=values, ticktext=text, range=[lo - pad, hi + pad], **cell)
+
+
+def size_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Tick positions (bytes) and labels ("512 B", "2 KB", "1.5 MB") for a log axis over [lo, hi].
+
+    Steps of 1-2-5 in binary units (1 KB = 1024 B, as `human_bytes` prints), finer (1-1.5-2-3-
+    4-5-7) when the sizes span under a decade, with one tick either side so the data sits inside.
+    """
+    lo, hi = max(min(lo, hi), 1.0), max(lo, hi, 1.0)
+    decades = math.log10(hi / lo)
+    steps = (1, 2, 5) if decades > 1 else (1, 1.5, 2, 3, 4, 5, 7)
+    # 1 B ... 700 B, 1 KB ... 700 KB, and so on: each unit's mantissas stay under 1000.
+    candidates = sorted(
+        step * 10**e * 1024**u for u in range(4) for e in range(3) for step in steps
+    )
+    below = [c for c in candidates if c <= lo]
+    above = [c for c in candidates if c >= hi]
+    first = below[-1] if below else candidates[0]
+    last = above[0] if above else candidates[-1]
+    values = [c for c in candidates if first <= c <= last]
+    return values, [_bytes_label(v) for v in values]
+
+
+def _bytes_label(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:g} {unit}"
+        n /= 1024
+    return f"{n:g} GB"
+
+
+def light(color: str) -> str:
+    """The light partner of a group's colour (#RRGGBB): its Paired partner, else half-way to
+    white."""
+    if color in LIGHT:
+        return LIGHT[color]
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in (r, g, b))
 
 
 def _side_states(df: pd.DataFrame, pruned: bool, failed: bool) -> list[str]:
@@ -236,7 +299,7 @@ def compare(frames: Mapping[str, pd.DataFrame], *, y: str = "accuracy") -> go.Fi
                 hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
             )
         )
-    fig.update_xaxes(type="log", title_text="deployed size (bytes, log scale)")
+    _size_axis(fig, pd.concat([queries.complete(df)["size_bytes"] for df in frames.values()]), {})
     fig.update_yaxes(title_text=Y_TITLES.get(y, y))
     fig.update_layout(**_LAYOUT, height=480)
     return fig
@@ -263,26 +326,30 @@ def hypervolume(history: pd.DataFrame, *, x: str = "finished") -> go.Figure:
 
 
 def throughput(counts: pd.DataFrame) -> go.Figure:
-    """Trials finished in each minute, stacked by how they ended."""
+    """Trials finished per time bin (queries.throughput picks it), stacked by how they ended."""
     colors = {"COMPLETE": PALETTE[2], "PRUNED": "#AAAAAA", "FAIL": PALETTE[3]}
+    width = counts.attrs.get("width", 1.0)
     fig = go.Figure()
     for state, part in counts.groupby("state", sort=False):
         fig.add_trace(
             go.Bar(
-                x=part["minute"],
+                x=part["at"] + width / 2,  # a bar covers its bin, from its start
                 y=part["trials"],
-                name=str(state).lower(),
+                width=width * 0.9,
+                name=queries.state_word(str(state)),
                 marker_color=colors.get(state),
             )
         )
-    fig.update_xaxes(title_text="minute since the first trial")
-    fig.update_yaxes(title_text="trials finished")
+    unit = counts.attrs.get("unit", "minutes")
+    fig.update_xaxes(title_text=f"{unit} since the first trial started", rangemode="tozero")
+    fig.update_yaxes(title_text=f"trials finished per {counts.attrs.get('bin_label', 'bin')}")
     fig.update_layout(**_LAYOUT, height=320, barmode="stack")
     return fig
 
 
-def learning_curves(frame: pd.DataFrame) -> go.Figure:
-    """Validation accuracy per epoch; the fine-tuning after pruning is drawn dotted."""
+def learning_curves(frame: pd.DataFrame, *, metric: str = "accuracy") -> go.Figure:
+    """The validation metric per epoch; the fine-tuning after channel pruning is drawn dotted,
+    and a legend entry says so."""
     fig = go.Figure()
     for i, (label, part) in enumerate(frame.groupby("label", sort=False)):
         color = PALETTE[i % len(PALETTE)]
@@ -304,8 +371,19 @@ def learning_curves(frame: pd.DataFrame) -> go.Figure:
                     marker=dict(size=4),
                 )
             )
+    if (frame["phase"] == "fine-tune").any():
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name="dotted: fine-tuning after channel pruning",
+                line=dict(color="#555555", dash="dot"),
+                hoverinfo="skip",
+            )
+        )
     fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="validation accuracy")
+    fig.update_yaxes(title_text=f"validation {metric}")
     fig.update_layout(**_LAYOUT, height=380)
     return fig
 
@@ -335,30 +413,57 @@ def importance(frame: pd.DataFrame) -> go.Figure:
 
 
 def parallel(df: pd.DataFrame, *, y: str = "accuracy") -> go.Figure:
-    """Params and objectives of the COMPLETE trials on parallel axes, coloured by accuracy."""
+    """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y`.
+
+    Labels are the params' own names, tilted so that a dozen axes do not overlap; size and
+    latency go on log axes with their units on the ticks.
+    """
     done = queries.complete(df)
     dims = []
     for col in [*df.attrs.get("params", []), "size_bytes", "latency_ms", y]:
         if col not in done or done[col].isna().all():
             continue
         values = done[col]
+        label = AXIS_LABELS.get(col, queries.param_label(col))
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            if col in ("size_bytes", "latency_ms", "lr", "weight_decay") and (values > 0).all():
-                ticks = np.log10(values)
-                dims.append(dict(label=f"log10 {col}", values=ticks))
+            if col == "size_bytes" and (values > 0).all():
+                ticks, text = size_ticks(float(values.min()), float(values.max()))
+                lo, hi = float(values.min()), float(values.max())
+                inside = [(t, x) for t, x in zip(ticks, text, strict=True) if lo <= t <= hi]
+                dims.append(
+                    dict(
+                        label=label,
+                        values=np.log10(values),
+                        tickvals=[math.log10(t) for t, _ in inside],
+                        ticktext=[x for _, x in inside],
+                    )
+                )
+            elif col in LOG_AXES and (values > 0).all():
+                dims.append(
+                    dict(label=f"{label} (log10)", values=np.log10(values), tickformat=".3~g")
+                )
             else:
-                dims.append(dict(label=col, values=values.fillna(values.min())))
+                dims.append(
+                    dict(label=label, values=values.fillna(values.min()), tickformat=".3~g")
+                )
         else:
             cats = sorted(values.fillna("-").astype(str).unique())
             codes = values.fillna("-").astype(str).map({c: i for i, c in enumerate(cats)})
             dims.append(
-                dict(label=col, values=codes, tickvals=list(range(len(cats))), ticktext=cats)
+                dict(label=label, values=codes, tickvals=list(range(len(cats))), ticktext=cats)
             )
     fig = go.Figure(
         go.Parcoords(
-            line=dict(color=done[y], colorscale="Viridis", showscale=True, colorbar=dict(title=y)),
+            line=dict(
+                color=done[y],
+                colorscale="Viridis",
+                showscale=True,
+                colorbar=dict(title=Y_TITLES.get(y, y)),
+            ),
             dimensions=dims,
+            labelangle=-30,
+            labelside="top",
         )
     )
-    fig.update_layout(margin=dict(l=60, r=60, t=60, b=30), height=460)
+    fig.update_layout(margin=dict(l=60, r=80, t=130, b=30), height=540)
     return fig

@@ -28,7 +28,7 @@ BASE_COLUMNS = [
     "quantization",
     "prune_ratio",
     "finetune_epochs",
-    "pruned",
+    "channel_pruned",
     "family",
     "epochs",
     "stopped_at_epoch",
@@ -42,6 +42,27 @@ BASE_COLUMNS = [
     "hover",
 ]
 ACCURACY_COLUMNS = {"validation": "accuracy", "test": "test_accuracy"}
+# Two kinds of "pruned" meet on this page: Optuna's PRUNED state (ASHA stopped the trial's
+# training early) and channel pruning (compression). The page says "stopped early" for the one
+# and "channel-pruned" for the other, never plain "pruned".
+STATE_WORDS = {
+    "COMPLETE": "complete",
+    "PRUNED": "stopped early",
+    "FAIL": "failed",
+    "RUNNING": "running",
+    "WAITING": "waiting",
+}
+PARAM_PREFIX = "param:"
+
+
+def state_word(state: str) -> str:
+    """How the page names a trial state: PRUNED is "stopped early", not "pruned"."""
+    return STATE_WORDS.get(state, str(state).lower())
+
+
+def param_label(column: str) -> str:
+    """A param's own name, for labels: the frame's column may carry a prefix against clashes."""
+    return column.removeprefix(PARAM_PREFIX)
 
 
 def trials_frame(search: Search) -> pd.DataFrame:
@@ -56,7 +77,7 @@ def trials_frame(search: Search) -> pd.DataFrame:
         rows.append(_row(t, family, t.number in front))
         for name in t.params:
             param_names.setdefault(name, None)
-    columns = {n: (f"param:{n}" if n in BASE_COLUMNS else n) for n in param_names}
+    columns = {n: (f"{PARAM_PREFIX}{n}" if n in BASE_COLUMNS else n) for n in param_names}
     df = pd.DataFrame(rows, columns=BASE_COLUMNS)
     if columns:
         params = pd.DataFrame(
@@ -217,15 +238,49 @@ def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = Non
     return pd.DataFrame(rows, columns=columns)
 
 
+# Bin widths for "trials finished per ...", in seconds; `time_bin` takes the first that gives at
+# most MAX_BINS bars, so a 40-second search gets 2-second bars and a day-long one hours.
+TIME_BINS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+MAX_BINS = 20
+
+
+def time_bin(span_s: float) -> int:
+    """The bin width in seconds for a search that has run `span_s` seconds."""
+    return next((b for b in TIME_BINS if span_s / b <= MAX_BINS), 86400)
+
+
+def duration_label(seconds: float) -> str:
+    """A bin width in words: "10 s", "1 min", "2 h", "1 day"."""
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''}"
+    return f"{seconds:g} s"
+
+
 def throughput(df: pd.DataFrame) -> pd.DataFrame:
-    """Trials finished per minute of wall time, by final state (minute 0 = the first start)."""
+    """Trials finished per time bin, by final state; the bin width follows the search's length.
+
+    Columns: at (the bin's start since the first trial started, in attrs["unit"]: seconds,
+    minutes or hours), state, trials. attrs: bin_s, bin_label ("10 s"), unit, width (the bin in
+    that unit).
+    """
     ended = df[df["finished"].notna() & df["state"].isin(["COMPLETE", "PRUNED", "FAIL"])]
     if ended.empty:
-        return pd.DataFrame(columns=["minute", "state", "trials"])
+        return pd.DataFrame(columns=["at", "state", "trials"])
     start = df["started"].min()
-    minute = ((ended["finished"] - start).dt.total_seconds() // 60).astype(int)
-    counts = ended.assign(minute=minute).groupby(["minute", "state"]).size()
-    return counts.rename("trials").reset_index()
+    since = (ended["finished"] - start).dt.total_seconds()
+    span = float(since.max())
+    width = time_bin(span)
+    unit, unit_s = (
+        ("seconds", 1) if span < 120 else ("minutes", 60) if span < 7200 else ("hours", 3600)
+    )
+    at = (since // width) * width / unit_s
+    counts = ended.assign(at=at).groupby(["at", "state"]).size().rename("trials").reset_index()
+    counts.attrs.update(
+        bin_s=width, bin_label=duration_label(width), unit=unit, width=width / unit_s
+    )
+    return counts
 
 
 # --- learning curves, importance -----------------------------------------------------------------
@@ -241,7 +296,7 @@ def curves(search: Search, numbers: Sequence[int]) -> pd.DataFrame:
         trained = t.attrs.get("epochs") or len(t.attrs.get("curve") or [])
         for epoch, acc in enumerate(t.attrs.get("curve") or [], start=1):
             phase = "train" if epoch <= trained else "fine-tune"
-            rows.append((t.number, f"#{t.number} {t.state.lower()}", epoch, acc, phase))
+            rows.append((t.number, f"#{t.number} {state_word(t.state)}", epoch, acc, phase))
     return pd.DataFrame(rows, columns=["trial", "label", "epoch", "accuracy", "phase"])
 
 
@@ -269,7 +324,8 @@ def importance(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.
             scores[param] = _association(x[ok], target[ok])
         total = sum(scores.values())
         for param, score in scores.items():
-            rows.append((objective, param, score / total if total > 0 else 0.0))
+            share = score / total if total > 0 else 0.0
+            rows.append((objective, param_label(param), share))
     return pd.DataFrame(rows, columns=["objective", "param", "importance"])
 
 
@@ -339,7 +395,7 @@ def _hover(df: pd.DataFrame, params: list[str]) -> list[str]:
         df["stopped_at_epoch"],
         strict=True,
     ):
-        lines = [f"<b>trial {trial}</b> ({state.lower()})"]
+        lines = [f"<b>trial {trial}</b> ({state_word(state)})"]
         if pd.notna(acc):
             lines.append(
                 f"val accuracy {acc:.4f}" + (f" · test {test:.4f}" if pd.notna(test) else "")
@@ -348,12 +404,15 @@ def _hover(df: pd.DataFrame, params: list[str]) -> list[str]:
             lines.append(
                 f"size {human_bytes(size)}" + (f" · {lat:.3f} ms" if pd.notna(lat) else "")
             )
-        lines.append(f"{q}, pruned {prune:.0%}" if pd.notna(prune) else str(q))
+        if pd.notna(prune) and prune > 0:
+            lines.append(f"{q}, channel-pruned {prune:.0%}")
+        else:
+            lines.append(f"{q}, not channel-pruned")
         if isinstance(reason, str):
             lines.append(f"failed: {reason[:80]}")
         if pd.notna(stop):
-            lines.append(f"stopped at epoch {int(stop)}")
-        shown = [f"{k}={fmt(v)}" for k, v in p.items() if not _missing(v)]
+            lines.append(f"stopped early at epoch {int(stop)}")
+        shown = [f"{param_label(k)}={fmt(v)}" for k, v in p.items() if not _missing(v)]
         lines += [" ".join(shown[i : i + 4]) for i in range(0, len(shown), 4)]
         out.append("<br>".join(lines))
     return out

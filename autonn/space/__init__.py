@@ -3,6 +3,7 @@
 from autonn.space._configs import (
     ACTIVATIONS,
     CNN,
+    DSCNN,
     MLP,
     OPTIMIZERS,
     QUANTIZATIONS,
@@ -17,6 +18,7 @@ __all__ = [
     "ACTIVATIONS",
     "BUILTIN_SPACES",
     "CNN",
+    "DSCNN",
     "MLP",
     "OPTIMIZERS",
     "QUANTIZATIONS",

@@ -156,3 +156,46 @@ class CNN(ModelConfig):
         from autonn.space._models import build_cnn
 
         return build_cnn(self, input_shape, n_classes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DSCNN(ModelConfig):
+    """Depthwise-separable convolutions (MobileNet style) for signals (C, L) and images (C, H, W).
+
+    A stem convolution of `round(16 * width)` channels, then `depth` blocks. Each block is an
+    optional 1x1 expansion to `expansion` times its input channels, a depthwise `kernel_size`
+    convolution and a 1x1 projection (linear bottleneck), with a skip connection where input and
+    output shapes match. Every second block halves the resolution (while there is something left to
+    halve) and doubles the channels. A global average pool feeds the Linear classifier.
+    """
+
+    family: ClassVar[str] = "dscnn"
+    width: float = 1.0
+    depth: int = 3
+    kernel_size: int = 3
+    expansion: int = 1
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.width) and 0.0 < self.width <= 4.0):
+            raise ValueError(f"`0 < width <= 4` must hold, but got width={self.width}.")
+        if not 1 <= self.depth <= 8:
+            raise ValueError(f"`1 <= depth <= 8` must hold, but got depth={self.depth}.")
+        if self.kernel_size < 1 or self.kernel_size % 2 == 0:
+            raise ValueError(f"`kernel_size` must be odd and >= 1, but got {self.kernel_size}.")
+        if not 1 <= self.expansion <= 8:
+            raise ValueError(f"`1 <= expansion <= 8` must hold, but got {self.expansion}.")
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`0 <= dropout < 1` must hold, but got dropout={self.dropout}.")
+
+    def channels(self) -> tuple[int, ...]:
+        """Output channels of the stem, then of each block."""
+        base = max(4, round(16 * self.width))
+        return (base, *(base * 2 ** ((i + 1) // 2) for i in range(self.depth)))
+
+    def build(self, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+        from autonn.space._models import build_dscnn
+
+        return build_dscnn(self, input_shape, n_classes)

@@ -19,7 +19,11 @@ from autonn.space._configs import ModelConfig
 
 SpaceFn = Callable[[optuna.Trial], ModelConfig]
 
-BUILTIN_SPACES = {"mlp": "search_spaces.mlp:space", "cnn": "search_spaces.cnn:space"}
+BUILTIN_SPACES = {
+    "mlp": "search_spaces.mlp:space",
+    "cnn": "search_spaces.cnn:space",
+    "dscnn": "search_spaces.dscnn:space",
+}
 # Sampling a space must be instant: the driver calls it for every trial while workers wait.
 SLOW_SPACE_SECONDS = 1.0
 
@@ -51,7 +55,8 @@ class SearchSpace:
         if not isinstance(config, ModelConfig):
             raise UsageError(
                 f"search space {self.spec} must return an autonn config (autonn.MLP, autonn.CNN, "
-                f"...), but returned {type(config).__name__}"
+                f"autonn.DSCNN or a subclass of autonn.ModelConfig), but returned "
+                f"{type(config).__name__}"
             )
         bad = [name for name in trial.params if "/" in name]
         if bad:
@@ -91,7 +96,7 @@ class SearchSpace:
 
 
 def load_space(spec: str) -> SearchSpace:
-    """Load "path/to/file.py:fn", "package.module:fn" or a built-in name ("mlp", "cnn")."""
+    """Load "path/to/file.py:fn", "package.module:fn" or a built-in name ("mlp", "cnn", "dscnn")."""
     resolved = BUILTIN_SPACES.get(spec, spec)
     target, sep, attr = resolved.rpartition(":")
     if not sep or not target or not attr:

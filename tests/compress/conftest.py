@@ -1,4 +1,5 @@
-"""Tiny trained models for pruning tests: an MLP and a 2-D CNN on digits, a 1-D CNN on signals."""
+"""Tiny trained models for pruning tests: an MLP, a 2-D CNN and a 2-D DSCNN on digits, a 1-D CNN and
+a 1-D DSCNN on signals. The DSCNNs have depthwise convs, an expansion and residual adds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from autonn.data import load_dataset
-from autonn.space import CNN, MLP, Training
+from autonn.space import CNN, DSCNN, MLP, Training
 from autonn.train import seed_everything, train
 
 
@@ -51,9 +52,11 @@ def _cases() -> dict[str, Case]:
         "mlp": _fit(MLP(hidden=(32, 16)), *d),
         "cnn2d": _fit(CNN(channels=(8, 16), head_width=16), *d),
         "cnn1d": _fit(CNN(channels=(8, 16), head_width=16), *s),
+        "dscnn2d": _fit(DSCNN(width=0.5, depth=3, expansion=2), *d),
+        "dscnn1d": _fit(DSCNN(width=0.5, depth=3, expansion=1, kernel_size=5), *s),
     }
 
 
-@pytest.fixture(params=["mlp", "cnn2d", "cnn1d"])
+@pytest.fixture(params=["mlp", "cnn2d", "cnn1d", "dscnn2d", "dscnn1d"])
 def case(request, _cases) -> Case:
     return copy.deepcopy(_cases[request.param])

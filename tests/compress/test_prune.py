@@ -128,3 +128,77 @@ def test_a_pruner_error_is_a_trial_failure(monkeypatch):
 def test_a_ratio_outside_zero_to_one_is_a_value_error(ratio):
     with pytest.raises(ValueError, match="0 <= ratio < 1"):
         prune_structured(MLP().build((4,), 3), ratio, torch.randn(1, 4))
+
+
+@pytest.mark.parametrize("kind", ["dscnn2d", "dscnn1d"])
+def test_depthwise_convs_stay_depthwise_and_residual_adds_stay_aligned(_cases, kind):
+    import copy
+
+    model = copy.deepcopy(_cases[kind].model)
+    blocks = [m for m in model.modules() if type(m).__name__ == "DepthwiseSeparable"]
+    assert any(b.skip for b in blocks), "the case should have residual adds"
+    prune_structured(model, 0.5, _cases[kind].x[:1])
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)]
+    depthwise = [m for m in convs if m.groups > 1]
+    assert depthwise and all(m.groups == m.in_channels == m.out_channels for m in depthwise)
+    for block in (b for b in blocks if b.skip):  # the add needs as many channels in as out
+        convs = [m for m in block.body if isinstance(m, nn.Conv1d | nn.Conv2d)]
+        assert convs[0].in_channels == convs[-1].out_channels
+    assert predict_logits(model, _cases[kind].x[:8]).shape == (8, _cases[kind].n_classes)
+
+
+class _Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Linear(4, 16)
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h = self.embed(x)
+        return self.head(self.attn(h, h, h)[0].mean(1))
+
+
+class _Gain(nn.Module):
+    """A bare learned parameter multiplying a layer's outputs: nothing autonn can resize."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Linear(8, 16)
+        self.gain = nn.Parameter(torch.ones(16))
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.layer(x) * self.gain)
+
+
+@pytest.mark.parametrize(
+    ("make", "shape", "named"),
+    [
+        (_Attention, (5, 4), r"layer 'attn' \(MultiheadAttention\)"),
+        (_Gain, (8,), r"layer '\(the model itself\)' \(_Gain\).* gain \(8,\)"),
+    ],
+)
+def test_a_layer_the_rebuild_cannot_handle_fails_the_prune_by_name(make, shape, named):
+    # Without this, the trial would be measured and stored, and only its export would fail.
+    with pytest.raises(TrialFailed, match=rf"cannot be rebuilt from its config.*{named}"):
+        prune_structured(make(), 0.5, torch.randn(2, *shape), fresh=make)
+
+
+def test_the_rebuild_is_checked_against_what_fresh_builds():
+    def other() -> nn.Module:  # not the architecture that was pruned
+        return MLP(hidden=(8, 8)).build((4,), 3)
+
+    with pytest.raises(TrialFailed, match="cannot be rebuilt"):
+        prune_structured(MLP(hidden=(8,)).build((4,), 3), 0.5, torch.randn(2, 4), fresh=other)
+
+
+def test_the_rebuild_check_leaves_the_random_stream_alone():
+    # Fine-tuning follows pruning: if the check drew weights from the global generator, every
+    # pruned trial would train differently from before the check existed.
+    config = MLP(hidden=(32, 16), dropout=0.2)
+    model = config.build((13,), 3)
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    prune_structured(model, 0.5, torch.zeros(2, 13), fresh=lambda: config.build((13,), 3))
+    assert torch.equal(torch.get_rng_state(), state)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -183,3 +186,41 @@ def test_a_front_point_of_a_real_search_exports_to_a_zip(digits_search, monkeypa
     names = zipfile.ZipFile(io.BytesIO(done.data)).namelist()
     root = f"{digits_search.name}-trial{done.trial}"
     assert {f"{root}/model.onnx", f"{root}/model_card.json", f"{root}/MODEL_CARD.md"} <= set(names)
+
+
+def test_the_page_says_stopped_early_and_channel_pruned_never_plain_pruned(made, monkeypatch):
+    plain = re.compile(r"(?<!channel-)\bpruned\b", re.IGNORECASE)
+    at = run(made.storage, monkeypatch, search=made.full)
+    assert "channel-pruned" in texts(at.caption)
+    assert "stopped early" in metrics(at)
+    (chart,) = at.get("plotly_chart")
+    legend = [t.get("name", "") for t in json.loads(chart.proto.spec)["data"]]
+    assert not [n for n in legend if plain.search(n)], legend
+    at.session_state["tab"] = "Trials"
+    at.run()
+    states = next(m for m in at.multiselect if m.label == "States")
+    assert "stopped early" in states.options and "PRUNED" not in states.options
+    table = at.dataframe[0].value
+    assert "stopped early" in set(table["state"]) and "PRUNED" not in set(table["state"])
+    assert not [c for c in table.columns if plain.search(c)]
+
+
+def test_the_trial_table_starts_narrow_and_offers_the_other_columns(made, monkeypatch):
+    from dashboard.app import TABLE_COLUMNS
+
+    at = run(made.storage, monkeypatch, search=made.full, tab="Trials")
+    table = at.dataframe[0].value
+    assert list(table.columns[: len(TABLE_COLUMNS)]) == TABLE_COLUMNS
+    assert len(table.columns) <= len(TABLE_COLUMNS) + 4  # fits 1,500 px without scrolling
+    more = next(m for m in at.multiselect if m.label == "More columns")
+    assert "fail_reason" in more.options and "hover" not in more.options
+    more.set_value([*more.value, "fail_reason"]).run()
+    assert "fail_reason" in at.dataframe[0].value.columns
+
+
+def test_progress_bins_follow_the_search_and_analysis_explains_the_dotted_curves(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full, tab="Progress")
+    assert re.search(r"Trials finished per \d+ (s|min|h)\b", texts(at.markdown))
+    at.session_state["tab"] = "Analysis"
+    at.run()
+    assert "Dotted: the fine-tuning epochs after channel pruning" in texts(at.caption)

@@ -1,7 +1,8 @@
 """The real thing: serve the dashboard on a real search, open it in headless Chromium, check the
 Pareto chart drew its points, export a front point from the page, and keep screenshots.
 
-Screenshots go to test-artifacts/ (git-ignored): dashboard.png and dashboard-export.png.
+Screenshots go to test-artifacts/ (git-ignored): dashboard.png (the Pareto front), one
+dashboard-<tab>.png per other tab, and dashboard-export.png after the export.
 """
 
 from __future__ import annotations
@@ -125,6 +126,27 @@ def test_the_pareto_front_renders_and_a_point_exports(server, page, digits_searc
     assert on_line == [len(front)] and len(front) == len(digits_search.pareto)
     assert drawn == len(complete) + len(front)  # and the SVG really has them all
     assert page.get_by_text(digits_search.name).first.is_visible()
+    labels = page.locator(".js-plotly-plot .xtick text").evaluate_all(  # SVG: no innerText
+        "els => els.map(e => e.textContent)"
+    )
+    assert labels and all(re.fullmatch(r"[\d.]+ (B|KB|MB)", t) for t in labels), labels
+
+    # Every other tab, screenshotted tall enough to hold all of it (Streamlit scrolls inside).
+    page.set_viewport_size({"width": 1500, "height": 2200})
+    for tab, charts in (("Progress", 3), ("Trials", 0), ("Analysis", 3), ("Compare", 0)):
+        page.get_by_role("tab", name=tab).click()
+        if charts:
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot').length >= {charts}",
+                timeout=30_000,
+            )
+        else:
+            page.locator('[data-testid="stMainBlockContainer"]').get_by_text(
+                re.compile("States|only one search|Compare with")
+            ).first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # plotly draws after the element appears
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{tab.lower()}.png"))
+    page.set_viewport_size({"width": 1500, "height": 1200})
 
     page.get_by_role("tab", name="Export").click()
     button = page.get_by_role("button", name=re.compile(r"^Export trial \d+"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from dashboard import figures, queries
@@ -37,17 +39,63 @@ def test_every_complete_trial_is_a_point_and_the_front_is_joined_in_size_order(d
     assert fig.layout.xaxis.type == "log"
 
 
-def test_colour_groups_and_pruning_markers(mk):
+def test_colour_groups_and_channel_pruning_markers(mk):
     df = queries.trials_frame(mk.search(mk.random_trials(40)))
-    df.loc[df.index[:10], "pruned"] = True
+    df.loc[df.index[:10], "channel_pruned"] = True
     df.loc[df.index[:5], "quantization"] = "int8-static"
     fig = figures.pareto(df)
     names = {t.name for t in fig.data}
-    assert {"fp32", "fp32 · pruned", "int8-static · pruned"} <= names
+    assert {"fp32", "fp32 · channel-pruned", "int8-static · channel-pruned"} <= names
+    assert not [n for n in names if "pruned" in n.replace("channel-pruned", "")]
     symbols = {t.name: t.marker.symbol for t in fig.data if not t.name.startswith(FRONT)}
-    assert symbols["fp32"] == "circle" and symbols["fp32 · pruned"] == "diamond"
+    assert symbols["fp32"] == "circle" and symbols["fp32 · channel-pruned"] == "diamond"
     by_family = figures.pareto(df, color_by="family")
-    assert {t.name for t in by_family.data} >= {"mlp", "mlp · pruned"}
+    assert {t.name for t in by_family.data} >= {"mlp", "mlp · channel-pruned"}
+
+
+def _rgb(color: str) -> tuple[int, ...]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_every_legend_entry_of_the_front_has_a_colour_of_its_own(mk):
+    """fp16 and "fp16 · channel-pruned" used to be one colour, and fp16's teal sat next to
+    fp32's blue: every pair of groups must now differ clearly (RGB distance >= 60 of 441)."""
+    trials = mk.random_trials(80)
+    df = queries.trials_frame(mk.search(trials))
+    formats = ["fp32", "fp16", "int8-dynamic", "int8-static"]
+    df["quantization"] = [formats[i % 4] for i in range(len(df))]
+    df["channel_pruned"] = [(i // 4) % 2 == 1 for i in range(len(df))]
+    colours = {
+        t.name: t.marker.color for t in figures.pareto(df).data if not t.name.startswith(FRONT)
+    }
+    assert len(colours) == 8
+    for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
+        distance = sum((x - y) ** 2 for x, y in zip(_rgb(ca), _rgb(cb), strict=True)) ** 0.5
+        assert distance >= 60, (a, ca, b, cb, distance)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (2_300, 60_000, ["2 KB", "5 KB", "10 KB", "20 KB", "50 KB", "100 KB"]),
+        (3_000, 9_000, ["2 KB", "3 KB", "4 KB", "5 KB", "7 KB", "10 KB"]),
+        (300, 5_000, ["200 B", "500 B", "1 KB", "2 KB", "5 KB"]),
+        (800_000, 3_000_000, ["700 KB", "1 MB", "1.5 MB", "2 MB", "3 MB"]),
+    ],
+)
+def test_size_ticks_read_in_bytes_with_units(lo, hi, expected):
+    values, text = figures.size_ticks(lo, hi)
+    assert text == expected
+    assert values[0] <= lo and values[-1] >= hi  # the data lies between the outer ticks
+    assert values == sorted(values)
+
+
+def test_the_size_axis_of_the_front_shows_units(df):
+    fig = figures.pareto(df)
+    assert list(fig.layout.xaxis.ticktext) == ["500 B", "1 KB", "2 KB", "5 KB", "10 KB", "20 KB"]
+    assert fig.layout.xaxis.tickvals[1] == 1024
+    compared = figures.compare({"a": df})
+    assert "KB" in compared.layout.xaxis.ticktext[1]
 
 
 def test_stopped_and_failed_trials_appear_only_when_asked(df):
@@ -94,10 +142,38 @@ def test_progress_and_analysis_figures_build(df, mk):
     assert len(figures.hypervolume(queries.hypervolume_history(df)).data[0].x) == 4
     bars = figures.throughput(queries.throughput(df))
     assert sum(sum(t.y) for t in bars.data) == 6
+    assert {t.name for t in bars.data} == {"complete", "stopped early", "failed"}
+    assert bars.layout.yaxis.title.text == "trials finished per 30 s"
     curves = figures.learning_curves(queries.curves(mk.search(mk.hand), [1, 4]))
     assert len(curves.data) == 2
     par = figures.parallel(df)
-    assert [d.label for d in par.data[0].dimensions] == ["width", "log10 size_bytes", "accuracy"]
+    assert [d.label for d in par.data[0].dimensions] == ["width", "size", "validation accuracy"]
+    assert list(par.data[0].dimensions[1].ticktext) == ["1 KB", "2 KB", "5 KB", "10 KB"]
     imp = figures.importance(queries.importance(df))
     assert {t.name for t in imp.data} == {"accuracy", "size_bytes"}
     assert figures.importance(queries.importance(df.iloc[:0])).data == ()
+
+
+def test_learning_curves_explain_the_dotted_fine_tuning(mk):
+    from autonn.store import TrialRecord
+
+    t = TrialRecord(0, "COMPLETE", {"accuracy": 0.9, "size_bytes": 1.0}, {}, {
+        "curve": [0.5, 0.7, 0.6, 0.9], "epochs": 2})  # fmt: skip
+    fig = figures.learning_curves(queries.curves(mk.search([t]), [0]), metric="rmse")
+    dotted = [tr for tr in fig.data if tr.line.dash == "dot"]
+    assert any(tr.showlegend is not False and "fine-tuning" in tr.name for tr in dotted)
+    assert fig.layout.yaxis.title.text == "validation rmse"
+    plain = figures.learning_curves(queries.curves(mk.search(mk.hand), [1]))
+    assert not [tr for tr in plain.data if "fine-tuning" in (tr.name or "")]  # nothing to explain
+
+
+def test_parallel_coordinates_labels_are_short_and_tilted(mk):
+    trials = [
+        mk.trial(i, 0.5 + i / 100, 1000 + 100 * i, width=8 + i, trial=i % 3, lr=10 ** -(i % 4 + 1))
+        for i in range(12)
+    ]
+    par = figures.parallel(queries.trials_frame(mk.search(trials))).data[0]
+    labels = [d.label for d in par.dimensions]
+    assert labels == ["width", "trial", "lr (log10)", "size", "validation accuracy"]
+    assert not [label for label in labels if "param:" in label]
+    assert par.labelangle and par.labelangle < 0  # tilted: a dozen long labels do not overlap

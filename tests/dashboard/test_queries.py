@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import numpy as np
 import pandas as pd
@@ -131,13 +132,60 @@ def test_hypervolume_history_is_empty_without_complete_trials(mk):
     assert queries.hypervolume_history(df).empty
 
 
-def test_throughput_counts_each_finished_trial_once_by_minute_and_state(mk):
+def test_throughput_counts_each_finished_trial_once_by_bin_and_state(mk):
     trials = [mk.trial(i, 0.9, 1000 + i, minute=i // 3) for i in range(9)]
     trials += [mk.trial(9, state="PRUNED", minute=0), mk.trial(10, state="RUNNING", minute=1)]
     counts = queries.throughput(queries.trials_frame(mk.search(trials)))
     assert counts["trials"].sum() == 10  # the running trial has not finished
     complete = counts[counts["state"] == "COMPLETE"]
-    assert dict(zip(complete["minute"], complete["trials"], strict=True)) == {0: 3, 1: 3, 2: 3}
+    # 150 s from the first start to the last finish: 10-second bins, placed in minutes.
+    assert counts.attrs["bin_label"] == "10 s" and counts.attrs["unit"] == "minutes"
+    assert dict(zip(complete["at"], complete["trials"], strict=True)) == {0.5: 3, 1.5: 3, 2.5: 3}
+
+
+def test_a_search_under_a_minute_gets_several_bars(mk):
+    from datetime import timedelta
+
+    trials = [mk.trial(i, 0.9, 1000 + i, minute=0) for i in range(12)]
+    trials = [  # finished 4 s apart, all within 48 s
+        type(t)(**{**t.__dict__, "finished": t.started + timedelta(seconds=4 * (i + 1))})
+        for i, t in enumerate(trials)
+    ]
+    counts = queries.throughput(queries.trials_frame(mk.search(trials)))
+    assert counts.attrs["bin_label"] == "5 s" and counts.attrs["unit"] == "seconds"
+    assert len(counts) >= 8 and counts["trials"].sum() == 12
+
+
+@pytest.mark.parametrize(
+    ("span_s", "label"),
+    [(40, "2 s"), (150, "10 s"), (59 * 60, "5 min"), (3 * 3600, "10 min"), (3 * 86400, "6 h")],
+)
+def test_the_time_bin_follows_the_length_of_the_search(span_s, label):
+    width = queries.time_bin(span_s)
+    assert queries.duration_label(width) == label
+    assert span_s / width <= queries.MAX_BINS or width == 86400
+
+
+def test_page_words_keep_early_stopping_apart_from_channel_pruning(mk):
+    assert queries.state_word("PRUNED") == "stopped early"
+    assert queries.state_word("FAIL") == "failed"
+    df = queries.trials_frame(mk.search(mk.hand))
+    hover = dict(zip(df["trial"], df["hover"], strict=True))
+    assert "(stopped early)" in hover[4] and not re.search("(?<!channel-)pruned", hover[4])
+    assert "not channel-pruned" in hover[0]
+    pruned = queries.trials_frame(mk.search([mk.trial(0, 0.9, 1000, prune=0.5)]))
+    assert "channel-pruned 50%" in pruned["hover"].item()
+    assert pruned["channel_pruned"].item()
+    curves = queries.curves(mk.search(mk.hand), [4])
+    assert curves["label"].unique().tolist() == ["#4 stopped early"]
+
+
+def test_importance_names_params_without_the_internal_prefix(mk):
+    trials = [mk.trial(i, 0.5 + i / 20, 1000 + i, finetune_epochs=i % 4) for i in range(8)]
+    df = queries.trials_frame(mk.search(trials))
+    assert "param:finetune_epochs" in df.attrs["params"]  # clashes with a frame column
+    assert set(queries.importance(df)["param"]) == {"finetune_epochs"}
+    assert "finetune_epochs=" in df["hover"].iloc[0] and "param:" not in df["hover"].iloc[0]
 
 
 def test_importance_finds_the_param_that_drives_accuracy(mk):

@@ -40,6 +40,8 @@ def space_file(tmp_path):
 def test_builtin_names_resolve_to_ready_made_spaces():
     assert load_space("mlp").spec == "search_spaces.mlp:space"
     assert load_space("cnn").spec == "search_spaces.cnn:space"
+    assert load_space("dscnn").spec == "search_spaces.dscnn:space"
+    assert isinstance(load_space("dscnn").check(), autonn.DSCNN)
 
 
 def test_file_spec_is_stored_with_an_absolute_path(space_file, monkeypatch):
