@@ -100,7 +100,7 @@ def crowding_distances(points: Sequence[Sequence[float]]) -> list[float]:
 def pareto_order(points: Sequence[Sequence[float] | None]) -> list[tuple[float, float]]:
     """A sort key per point, lower is better: (front, -crowding distance).
 
-    A point that is None (an objective missing or NaN) ranks after every complete one.
+    A point that is None (an objective missing or not finite) ranks after every complete one.
     """
     valid = [i for i, p in enumerate(points) if p is not None]
     keys: list[tuple[float, float]] = [(math.inf, 0.0)] * len(points)
@@ -131,14 +131,15 @@ class MOASHA(TrialScheduler):
     objectives: name -> "min" or "max", e.g. {"accuracy": "max", "size_bytes": "min"}; each name
         is a key of the results trials report at the rungs.
     time_attr: the result key that counts progress (autonn reports "epoch").
-    rungs: the values of `time_attr` at which trials are compared. Keep them below the last epoch:
-        a report past the last rung is never stopped.
+    rungs: the values of `time_attr` at which trials are compared, each trial at most once per
+        rung. Keep them below the last epoch, so that the last report is never judged.
     reduction_factor: at a rung holding n results, the best ceil(n / reduction_factor) go on.
     min_peers: no trial is stopped at a rung holding fewer results than this, its own included.
 
     A result is compared at the highest rung it has reached and the trial has no result at yet;
     every such result is recorded there, stopped or not, as ASHA does. A result that lacks an
-    objective, or has a NaN one, ranks last. A result marked `done` is recorded but never stopped.
+    objective, or has a NaN or infinite one, ranks last. A result marked `done` is recorded but
+    never stopped.
     """
 
     def __init__(
@@ -195,7 +196,7 @@ class MOASHA(TrialScheduler):
         self._rungs = tuple(sorted(int(r) for r in rungs))
         self._reduction_factor = reduction_factor
         self._min_peers = int(min_peers)
-        # rung -> {trial id: vector, or None when an objective was missing or NaN}
+        # rung -> {trial id: vector, or None when an objective was missing or not finite}
         self._recorded: dict[int, dict[str, Vector | None]] = {r: {} for r in self._rungs}
         self._num_stopped = 0
         self._num_remembered = 0
@@ -349,7 +350,7 @@ class MOASHA(TrialScheduler):
                 value = float(value)
             except (TypeError, ValueError):
                 return None
-            if math.isnan(value):
+            if not math.isfinite(value):  # inf would make crowding distances NaN
                 return None
             out.append(sign * value)
         return tuple(out)

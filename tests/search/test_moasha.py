@@ -133,10 +133,11 @@ def test_remember_seeds_the_rungs_of_a_resumed_search():
         resumed.scheduler.remember({3: stored})
 
 
-def test_missing_or_nan_objectives_rank_last():
+def test_missing_nan_or_infinite_objectives_rank_last():
     for broken in (
         {"accuracy": math.nan, "size_bytes": 100},  # would otherwise be the smallest
         {"accuracy": 0.99},  # no size
+        {"accuracy": 0.99, "size_bytes": -math.inf},
         {"accuracy": None, "size_bytes": 100},
     ):
         tune = _with_big_models(_moasha())
