@@ -1,0 +1,63 @@
+"""A trial's deployed size, known before it trains.
+
+The artifact's bytes depend on the architecture, the kept channel counts and the number format,
+not on the weights' values: ONNX stores every initializer as raw bytes of a fixed width. So an
+untrained model, pruned by the config's ratio (structured pruning keeps int(width * (1 - ratio))
+channels per layer whatever the weights) and exported in the config's format, gives the size the
+trained trial will ship. A multi-objective scheduler can then rank a trial on its real size from
+its first rung report on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from autonn.space import ModelConfig
+
+# Calibration only sets int8-static's activation ranges; their values do not change the layout.
+_CALIBRATION_SAMPLES = 16
+
+
+def final_size_bytes(
+    config: ModelConfig,
+    input_shape: tuple[int, ...],
+    n_outputs: int,
+    *,
+    calibration: np.ndarray | None = None,
+) -> int:
+    """Bytes of the ONNX artifact a trial of `config` will ship, worked out without training.
+
+    calibration: inputs for int8-static calibration (standardised, batch first); standard normal
+        noise of `input_shape` by default. Either way the size can differ from the trained
+        trial's by a few bytes: see tests/measure/test_size.py for what was measured.
+    Raises TrialFailed where the trial itself would fail for the same reason (a pruning ratio
+    that empties a layer, a model the exporter or quantizer cannot handle). The global torch and
+    numpy random states are left as they were, so calling this before training changes nothing.
+    """
+    import torch
+
+    from autonn.compress import prune_structured
+    from autonn.measure._onnx import export_onnx
+    from autonn.measure._quantize import quantize_onnx
+    from autonn.measure._runtime import file_bytes
+
+    shape = tuple(input_shape)
+    c = config.compress
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = config.build(shape, n_outputs).eval()
+        if c.prune > 0:
+            model = prune_structured(model, c.prune, torch.zeros((2, *shape)))
+    if c.quantize == "int8-static" and calibration is None:
+        calibration = np.random.default_rng(0).standard_normal(
+            (_CALIBRATION_SAMPLES, *shape), dtype=np.float32
+        )
+    with tempfile.TemporaryDirectory(prefix="autonn-size-") as tmp:
+        fp32 = export_onnx(model, shape, Path(tmp) / "model_fp32.onnx")
+        out = Path(tmp) / "model.onnx"
+        return file_bytes(quantize_onnx(fp32, out, c.quantize, calibration=calibration))
