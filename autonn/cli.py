@@ -117,7 +117,16 @@ def _parser() -> argparse.ArgumentParser:
         f"{_DEFAULT_OBJECTIVES})",
     )
     p.add_argument(
-        "--no-early-stop", action="store_true", help="train every trial to the end (no ASHA)"
+        "--no-early-stop",
+        action="store_true",
+        help="train every trial to the end (--scheduler fifo)",
+    )
+    p.add_argument(
+        "--scheduler",
+        choices=["moasha", "asha", "fifo"],
+        default="moasha",
+        help="early stopping: moasha ranks trials on the metric and their size, asha on the "
+        "metric alone, fifo stops none (default: %(default)s)",
     )
     _storage_arg(p)
     p.add_argument("--address", help="Ray cluster to join, e.g. auto (default: local Ray)")
@@ -235,6 +244,7 @@ def _search(args: argparse.Namespace) -> int:
         seed=args.seed,
         objectives=_objectives(args.objectives),
         early_stop=not args.no_early_stop,
+        scheduler=args.scheduler,
     )
     run = autonn.RunConfig(
         storage=args.storage,

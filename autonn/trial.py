@@ -126,9 +126,8 @@ def _measure(model, data: Dataset, out_dir: Path, quantize: str, metric: str) ->
     torch.save(model.state_dict(), out_dir / WEIGHTS)
     fp32 = export_onnx(model, data.input_shape, out_dir / "model_fp32.onnx")
     fp32_bytes = file_bytes(fp32)
-    rng = np.random.default_rng(0)
-    pick = rng.choice(len(data.x_train), min(CALIBRATION_SAMPLES, len(data.x_train)), replace=False)
-    artifact = quantize_onnx(fp32, out_dir / ARTIFACT, quantize, calibration=data.x_train[pick])
+    calibration = calibration_sample(data)
+    artifact = quantize_onnx(fp32, out_dir / ARTIFACT, quantize, calibration=calibration)
     fp32.unlink()  # only the shipped artifact stays; its fp32 size is kept as an attribute
     values = {
         metric: score(data.x_val, data.y_val),
@@ -165,6 +164,13 @@ def _check_export(config: ModelConfig, data: Dataset, out_dir: Path) -> None:
             f"the model cannot be exported: rebuilding it from its config and weights and "
             f"saving it as a torch program failed: {type(exc).__name__}: {first}"
         ) from exc
+
+
+def calibration_sample(data: Dataset) -> np.ndarray:
+    """The training inputs int8-static calibrates on: the same for every trial of a search."""
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(data.x_train), min(CALIBRATION_SAMPLES, len(data.x_train)), replace=False)
+    return data.x_train[pick]
 
 
 def rebuild_model(config: ModelConfig, data: Dataset, weights: Path):

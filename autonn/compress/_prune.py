@@ -245,7 +245,7 @@ def _resized(module: nn.Module, shape: torch.Size) -> nn.Module:
             bias=module.bias is not None,
             padding_mode=module.padding_mode,
         )
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)):
         return type(module)(
             shape[0],
             eps=module.eps,

@@ -9,6 +9,7 @@ from typing import Any
 from autonn.store import COSTS, DEFAULT_STORAGE
 from autonn.task import get_task
 
+SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.search._scheduler
 SAMPLERS = ("tpe", "nsga2", "random")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
@@ -23,7 +24,10 @@ class SearchConfig:
     objectives: one metric of the task (classification: accuracy, balanced_accuracy, f1_macro;
         regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the
         task's default metric (accuracy, rmse) and size_bytes.
-    early_stop: stop weak trials with ASHA on the validation metric; they are stored as PRUNED.
+    scheduler: how weak trials are stopped early (stored as PRUNED): "moasha" ranks them at each
+        rung on the validation metric and the size they will ship, "asha" on the metric alone,
+        "fifo" stops none.
+    early_stop: False is the same as scheduler="fifo".
     enqueue: params of trials to run first, in order (Optuna's `enqueue_trial`): a known good
         config, or one of each kind a test needs. A dict may leave params out; the sampler
         chooses those. The sampler then goes on from there.
@@ -39,6 +43,7 @@ class SearchConfig:
     sampler: str = "tpe"
     seed: int = 0
     max_epochs: int = 20
+    scheduler: str = "moasha"
     early_stop: bool = True
     enqueue: tuple[dict[str, Any], ...] = ()
 
@@ -51,6 +56,13 @@ class SearchConfig:
             raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
         if self.max_epochs < 1:
             raise ValueError(f"`max_epochs >= 1` must hold, but got max_epochs={self.max_epochs}.")
+        if self.scheduler not in SCHEDULERS:
+            raise ValueError(
+                f"`scheduler` must be one of {SCHEDULERS}, but got {self.scheduler!r}."
+            )
+        if not self.early_stop or self.scheduler == "fifo":  # one meaning, two spellings
+            object.__setattr__(self, "scheduler", "fifo")
+            object.__setattr__(self, "early_stop", False)
         if self.sampler not in SAMPLERS:
             raise ValueError(f"`sampler` must be one of {SAMPLERS}, but got {self.sampler!r}.")
         known = (*task.metrics, *COSTS)

@@ -19,10 +19,17 @@ from autonn.search._study import (
     create_study,
     resume_study,
     sampler,
-    stored_curves,
+    stored_rungs,
 )
 from autonn.space import SearchSpace, load_space
-from autonn.store import Search, artifact_root, check_storage, display_url, load_search
+from autonn.store import (
+    Search,
+    artifact_root,
+    check_storage,
+    display_url,
+    load_search,
+    open_storage,
+)
 
 logger = logging.getLogger("autonn.search")
 
@@ -105,15 +112,17 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     from ray import tune
 
     from autonn.search._failures import RetryLog
-    from autonn.search._scheduler import PatientASHA, make_scheduler, rung_epochs
+    from autonn.search._scheduler import make_scheduler, ranks_size, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
     from autonn.store import OBJECTIVES, search_location
 
     direction = OBJECTIVES[config.metric]
-    scheduler = make_scheduler(config.max_epochs, config.early_stop, config.metric, direction)
-    if done and isinstance(scheduler, PatientASHA):
-        scheduler.remember(stored_curves(study))
+    scheduler = make_scheduler(
+        config.scheduler, config.max_epochs, config.metric, direction, config.objectives
+    )
+    if done and rung_epochs(scheduler):
+        scheduler.remember(stored_rungs(study, scheduler.objectives, rung_epochs(scheduler)))
     plan = TrialPlan(
         search=name,
         space=space.spec,
@@ -124,13 +133,14 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         use_gpu=run.gpus_per_trial > 0,
         report_epochs=rung_epochs(scheduler),
         metric=config.metric,
+        report_size=ranks_size(scheduler),
     )
     retries = RetryLog(run.max_failures)
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
         sampler=sampler(config.sampler, config.seed, study),
-        storage=study._storage,
+        storage=open_storage(run.storage),
         study_name=name,
         total=config.trials,
         done=done,

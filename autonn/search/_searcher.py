@@ -8,7 +8,7 @@ from typing import Any
 
 import optuna
 from optuna.trial import TrialState
-from ray.tune.search.optuna import OptunaSearch
+from ray.tune.search import Searcher
 
 from autonn.search._failures import RetryLog, worker_lost_reason
 from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_EVENT, TRIAL_KEY
@@ -19,13 +19,14 @@ from autonn.task import METRICS
 logger = logging.getLogger("autonn.search")
 
 
-class AutonnSearcher(OptunaSearch):
-    """OptunaSearch that stores what a trial really was.
+class AutonnSearcher(Searcher):
+    """Ray Tune's public Searcher over Optuna's public ask/tell: Optuna chooses each trial, and
+    this stores what the trial really was.
 
-    Ray's OptunaSearch tells a trial the scheduler stopped as COMPLETE with its half-trained
-    values, which would put unfinished models on the Pareto front and mislead the sampler. Here a
-    trial is COMPLETE only when its worker sent the final, measured report; a stopped trial is
-    PRUNED (with the epoch it reached) and a failed one FAIL (with the reason).
+    A trial is COMPLETE only when its worker sent the final, measured report; one the scheduler
+    stopped is PRUNED (with the epoch it reached), never COMPLETE with half-trained values that
+    would put an unfinished model on the front and mislead the sampler; a failed one is FAIL
+    (with the reason).
     """
 
     def __init__(
@@ -40,37 +41,32 @@ class AutonnSearcher(OptunaSearch):
         done: int = 0,
         retries: RetryLog | None = None,
     ) -> None:
-        self._autonn_space = space
+        super().__init__()
+        self._space = space
         self._objectives = objectives
         self._total = total
         self._done_before = done  # trials a resumed search already holds, for the progress count
         self._retries = retries or RetryLog(max_failures=0)
         self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
-        super().__init__(
-            space=self._define_by_run,
-            metric=list(objectives),
-            mode=["max" if OBJECTIVES[o] == "maximize" else "min" for o in objectives],
-            sampler=sampler,
-            storage=storage,
-            study_name=study_name,
-        )
+        self.study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        self._open: dict[str, optuna.Trial] = {}  # Ray trial id -> its Optuna trial, until told
 
-    def _define_by_run(self, trial: optuna.Trial) -> None:
-        self._autonn_space.sample(trial)  # checks the space; its config is rebuilt on the worker
+    def set_search_properties(self, metric, mode, config, **spec) -> bool:
+        return True  # the objectives and their directions are the study's own
 
-    def suggest(self, trial_id: str) -> dict[str, Any] | None:
-        params = super().suggest(trial_id)
-        if params is None:
-            return None
-        return {**params, TRIAL_KEY: self._ot_trials[trial_id].number}
+    def suggest(self, trial_id: str) -> dict[str, Any]:
+        trial = self.study.ask()  # enqueued params first, then the sampler's
+        self._space.sample(trial)  # checks the space; its config is rebuilt on the worker
+        self._open[trial_id] = trial
+        return {**trial.params, TRIAL_KEY: trial.number}
 
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False
     ) -> None:
-        if trial_id in self._completed_trials or trial_id not in self._ot_trials:
+        trial = self._open.pop(trial_id, None)
+        if trial is None:  # told already, or never asked here
             return
         result = result or {}
-        trial = self._ot_trials[trial_id]
         attrs = json.loads(result.get(ATTRS, "{}"))
         attrs.update(ray_trial_id=trial_id, node=result.get("hostname"))
         retries = self._retries.retries.get(trial_id, 0)
@@ -91,20 +87,20 @@ class AutonnSearcher(OptunaSearch):
             attrs.update(
                 curve=curve, epochs=result.get(EPOCH, 0), stopped_at_epoch=result.get(EPOCH, 0)
             )
+            if "size_bytes" in result:  # known from its start: where it sat on the size axis
+                attrs["size_bytes"] = int(result["size_bytes"])
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
-        self._ot_study.tell(trial, values, state=state)
-        self._completed_trials.add(trial_id)
+        self.study.tell(trial, values, state=state)
         self.finished[state.name] = self.finished.get(state.name, 0) + 1
         self._log(trial.number, state, values, attrs)
 
     def fail_unfinished(self, reason: str) -> None:
         """Close trials left RUNNING (the search was interrupted) so none stays open forever."""
-        for trial_id in list(self._ot_trials):
-            if trial_id not in self._completed_trials:
-                self._ot_trials[trial_id].set_user_attr("fail_reason", reason)
-                self._ot_study.tell(self._ot_trials[trial_id], state=TrialState.FAIL)
-                self._completed_trials.add(trial_id)
+        for trial_id in list(self._open):
+            trial = self._open.pop(trial_id)
+            trial.set_user_attr("fail_reason", reason)
+            self.study.tell(trial, state=TrialState.FAIL)
 
     # Tune checkpoints the searcher for its own resume; autonn's state is the database already,
     # and pickling a live storage every few seconds would be pure cost.

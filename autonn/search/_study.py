@@ -21,7 +21,7 @@ INTERRUPTED = "the search stopped before this trial finished"
 # What must be the same for the trials of a resumed search to belong with those already stored.
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
-               "early_stop", "dataset", "artifacts")  # fmt: skip
+               "early_stop", "scheduler", "dataset", "artifacts")  # fmt: skip
 # What a search stored before a setting existed meant.
 _BEFORE = {"task": "classification"}
 
@@ -73,7 +73,9 @@ def resume_study(
         ) from None
     stored = study.user_attrs.get(CONFIG_ATTR, {})
     wanted = _stored_config(name, config, run, space, data)
-    stored = {**_BEFORE, **stored}
+    # Before --scheduler, early stopping was accuracy-only ASHA.
+    before = {**_BEFORE, "scheduler": "asha" if stored.get("early_stop", True) else "fifo"}
+    stored = {**before, **stored}
     differ = [k for k in _MUST_MATCH if _comparable(stored.get(k)) != _comparable(wanted[k])]
     if differ:
         shown = ", ".join(f"{k} (stored {stored.get(k)!r}, given {wanted[k]!r})" for k in differ)
@@ -82,8 +84,11 @@ def resume_study(
             "give the settings it was started with, or start a new search"
         )
     lease = take(study, force=force)  # before its RUNNING trials are taken for a dead driver's
+    storage = open_storage(run.storage)
+    study_id = storage.get_study_id_from_name(name)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", INTERRUPTED)
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        storage.set_trial_user_attr(trial_id, "fail_reason", INTERRUPTED)
         study.tell(trial.number, state=TrialState.FAIL)
     finished = study.get_trials(deepcopy=False, states=_FINISHED)  # not WAITING: enqueued
     done = sum(1 for t in finished if not _interrupted(t))
@@ -92,10 +97,24 @@ def resume_study(
     return study, lease, done
 
 
-def stored_curves(study: optuna.Study) -> list[list[float]]:
-    """The learning curves of the trials that trained (finished, or stopped early)."""
+def stored_rungs(
+    study: optuna.Study, objectives: dict[str, str], rungs: tuple[int, ...]
+) -> dict[int, list[dict[str, float]]]:
+    """What the stored trials reported at each rung they reached, for the scheduler to compare
+    new trials with: the metric from their learning curve, and the size they ship."""
     trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-    return [t.user_attrs["curve"] for t in trials if t.user_attrs.get("curve")]
+    metric = next(iter(objectives))
+    found: dict[int, list[dict[str, float]]] = {r: [] for r in rungs}
+    for t in trials:
+        curve = t.user_attrs.get("curve") or []
+        size = t.user_attrs.get("size_bytes")
+        for rung in rungs:
+            if len(curve) >= rung:
+                values = {metric: curve[rung - 1]}
+                if "size_bytes" in objectives and size is not None:
+                    values["size_bytes"] = float(size)
+                found[rung].append(values)
+    return found
 
 
 def sampler(name: str, seed: int, study: optuna.Study) -> optuna.samplers.BaseSampler:

@@ -36,6 +36,7 @@ class TrialPlan:
     use_gpu: bool
     report_epochs: tuple[int, ...]  # the scheduler's rungs; no other epoch is reported
     metric: str = "accuracy"  # the validation metric: reported at rungs, and in the values
+    report_size: bool = False  # the scheduler ranks on size: send it with every rung report
 
 
 @functools.lru_cache(maxsize=4)
@@ -55,6 +56,18 @@ def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None
         tune.report({FAILED: f"{type(exc).__name__}: {exc}"})
 
 
+def _size_known_before_training(config, data: Dataset) -> dict[str, float]:
+    """The bytes the trial will ship, from an untrained model pruned and quantized as the
+    config says: the scheduler ranks a trial on its real size from its first rung on."""
+    from autonn.measure._size import final_size_bytes
+    from autonn.trial import calibration_sample
+
+    size = final_size_bytes(
+        config, data.input_shape, data.n_outputs, calibration=calibration_sample(data)
+    )
+    return {"size_bytes": float(size)}
+
+
 def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) -> dict[str, Any]:
     import torch
 
@@ -63,11 +76,12 @@ def _run(number: int, params: dict[str, Any], data: Dataset, plan: TrialPlan) ->
     config = _space(plan.space).rebuild(params)
 
     curve: list[float] = []
+    known = _size_known_before_training(config, data) if plan.report_size else {}
 
     def report(epoch: int, score: float) -> None:
         curve.append(score)
         if epoch in plan.report_epochs:
-            tune.report({EPOCH: epoch, plan.metric: score, CURVE: json.dumps(curve)})
+            tune.report({EPOCH: epoch, plan.metric: score, CURVE: json.dumps(curve), **known})
 
     location = trial_location(plan.artifacts, plan.search, number)
     with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:

@@ -184,7 +184,12 @@ class LiveSearch:
 
     def _read_all(self) -> bool:
         frozen = self._rdb.get_all_trials(self._study_id, deepcopy=False)
-        self._records = {t._trial_id: trial_record(t, self._info.objectives) for t in frozen}
+        # Keyed as the SQL path keys them; the storage's public lookup, one query a trial, on
+        # this fallback path only.
+        trial_id = functools.partial(
+            self._rdb.get_trial_id_from_study_id_trial_number, self._study_id
+        )
+        self._records = {trial_id(t.number): trial_record(t, self._info.objectives) for t in frozen}
         self.fetched = len(frozen)
         return True
 

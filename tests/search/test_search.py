@@ -46,6 +46,30 @@ _LEARNS = {"depth": 1, "width_0": 32, "activation": "relu", "dropout": 0.0, "bat
 _STUCK = {**_LEARNS, "lr": 1e-4, "batch_size": 128, "optimizer": "sgd"}
 
 
+# Four wide trials, then a narrow, slow-learning one that is far behind them at the first rung but
+# ships a fraction of their bytes: on the accuracy-vs-size front, not below it.
+_TINY = {**_LEARNS, "width_0": 16, "lr": 5e-4}
+
+
+@pytest.mark.parametrize(("scheduler", "tiny_state"), [("moasha", "COMPLETE"), ("asha", "PRUNED")])
+def test_moasha_lets_a_small_model_on_the_front_go_on_where_asha_stops_it(
+    tmp_path, scheduler, tiny_state
+):
+    wide = [{**_LEARNS, "width_0": 128, "lr": lr} for lr in (5e-3, 1e-2, 1.5e-2, 2e-2)]
+    result = autonn.search(
+        autonn.SearchConfig(space="mlp", data="digits", name="mo", trials=5, max_epochs=4,
+                            scheduler=scheduler, enqueue=[*wide, _TINY]),
+        autonn.RunConfig(storage=f"sqlite:///{tmp_path}/m.db", artifacts=str(tmp_path / "art"),
+                         max_concurrent=1),
+    )  # fmt: skip
+    tiny = result.trials[4]
+    assert tiny.params["width_0"] == 16 and tiny.state == tiny_state
+    first_rung = [t.attrs["curve"][0] for t in result.trials[:4]]
+    assert tiny.attrs["curve"][0] < min(first_rung)  # behind every wide trial at epoch 1
+    if scheduler == "moasha":  # every rung report carried the size the trial ships
+        assert tiny.size_bytes < min(t.size_bytes for t in result.trials[:4]) / 4
+
+
 def test_a_trial_early_stopping_stopped_is_pruned_with_its_curve(tmp_path):
     config = autonn.SearchConfig(
         space="mlp", data="digits", name="early", trials=5, max_epochs=4,

@@ -28,7 +28,7 @@ def searcher():
 
 
 def _trial(searcher, number):
-    return searcher._ot_study.get_trials(deepcopy=False)[number]
+    return searcher.study.get_trials(deepcopy=False)[number]
 
 
 def test_suggest_adds_the_trial_number_and_valid_params(searcher):
