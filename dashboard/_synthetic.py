@@ -2,6 +2,10 @@
 
 The trials look like what `autonn search` stores (same params, values and user attributes), but no
 model is trained: a 2,000-trial study takes seconds to write, a real one would take hours.
+
+The search's metric is the one among its objectives: accuracy (and the other classification
+scores) on digits, or a regression metric (rmse, mae, r2) on diabetes, where rmse runs from
+about 50 for the best models to 110 for the worst, as on the real data set.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ def write_search(
     """
     import optuna
 
-    from autonn.store import CONFIG_ATTR, OBJECTIVES, open_storage
+    from autonn.store import CONFIG_ATTR, OBJECTIVES, open_storage, quality_metric
+    from autonn.task import task_of_metric
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -40,17 +45,25 @@ def write_search(
         directions=[OBJECTIVES[o] for o in objectives],
     )
     start = start or datetime(2026, 1, 1, 12, 0, 0)
+    task = task_of_metric(quality_metric(objectives)).name
+    data = "digits" if task == "classification" else "diabetes"
+    dataset = (
+        {"name": data, "n_classes": 10, "input_shape": [64]}
+        if task == "classification"
+        else {"name": data, "input_shape": [10]}
+    )
     study.set_user_attr(
         CONFIG_ATTR,
         {
             "name": name,
             "space": "mlp",
-            "data": "digits",
+            "data": data,
+            "task": task,
             "seed": seed,
             "trials": trials + running,
             "max_epochs": 20,
             "objectives": list(objectives),
-            "dataset": {"name": "digits", "n_classes": 10, "input_shape": [64]},
+            "dataset": dataset,
             "artifacts": f"/tmp/autonn_artifacts/{name}",
             "created": start.isoformat(timespec="seconds"),
         },
@@ -75,6 +88,9 @@ def add_trials(
     import optuna
     from optuna.trial import TrialState
 
+    from autonn.store import quality_metric
+
+    metric = quality_metric(objectives)
     first = len(study.get_trials(deepcopy=False))
     clock = start + timedelta(seconds=first * 4)
     for number in range(first, first + n):
@@ -86,7 +102,7 @@ def add_trials(
         skill = 1 - math.exp(-width / 60) * 0.5 - abs(math.log10(params["lr"] / 3e-3)) * 0.04
         skill -= params["prune"] * 0.08 + (0.02 if quantize.startswith("int8") else 0.0)
         final = min(0.995, max(0.1, skill + rng.gauss(0, 0.015)))
-        curve = [round(final * (1 - math.exp(-(e + 1) / 3)), 4) for e in range(20)]
+        curve = [round(_score(metric, final * (1 - math.exp(-(e + 1) / 3))), 4) for e in range(20)]
         seconds = rng.uniform(2, 12)
         started, clock = clock, clock + timedelta(seconds=rng.uniform(1, 6))
         roll = rng.random()
@@ -101,10 +117,11 @@ def add_trials(
         values = None
         if state == TrialState.COMPLETE:
             latency = round(0.01 + n_params / 2e6, 4)
-            measured = {"accuracy": final, "size_bytes": float(size), "latency_ms": latency}
+            measured = {metric: _score(metric, final), "size_bytes": float(size)}
+            measured["latency_ms"] = latency
             values = [measured[o] for o in objectives]
+            attrs[f"test_{metric}"] = round(_score(metric, final - rng.uniform(-0.01, 0.03)), 4)
             attrs.update(
-                test_accuracy=round(final - rng.uniform(-0.01, 0.03), 4),
                 size_bytes=size,
                 latency_ms=latency,
                 fp32_bytes=int(n_params * 4 + 900),
@@ -135,6 +152,17 @@ def add_trials(
         frozen.datetime_start = started
         frozen.datetime_complete = started + timedelta(seconds=seconds)
         study.add_trial(frozen)
+
+
+def _score(metric: str, skill: float) -> float:
+    """A made-up model's metric from its skill in [0, 1] (1 is perfect)."""
+    if metric == "rmse":
+        return 50 + 60 * (1 - skill)
+    if metric == "mae":
+        return 40 + 50 * (1 - skill)
+    if metric == "r2":
+        return skill - 0.45
+    return skill
 
 
 def _params(rng: random.Random) -> dict:

@@ -20,6 +20,7 @@ except ImportError:  # run from a checkout that is not installed: the repo root 
 
 from autonn.errors import AutonnError
 from autonn.store import display_url, list_searches
+from autonn.task import METRICS
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
 from dashboard.reads import derived, load
@@ -103,11 +104,13 @@ def sidebar_options(info) -> dict:
         else st.session_state.get("every", 5)
     )
     side.divider()
+    metric = info.metric
+    up = queries.maximised(metric)
     which = side.radio(
-        "Accuracy",
-        list(queries.ACCURACY_COLUMNS),
+        metric_title(metric),
+        list(queries.score_columns(metric)),
         horizontal=True,
-        help="The front is chosen on validation accuracy; test accuracy shows how it holds up.",
+        help=f"The front is chosen on validation {metric}; test {metric} shows how it holds up.",
     )
     color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
     show_pruned = side.checkbox("Show trials stopped early")
@@ -117,19 +120,38 @@ def sidebar_options(info) -> dict:
     max_kb = side.number_input(
         "max size (KB)", min_value=0.0, value=None, step=1.0, placeholder="none"
     )
-    min_acc = side.number_input(
-        "min accuracy", min_value=0.0, max_value=1.0, value=None, step=0.01, placeholder="none"
+    # A bound on the metric on the side its direction improves towards: "min accuracy" keeps
+    # what scores at least that, "max rmse" what errs at most that.
+    fraction = metric in METRICS and METRICS[metric].fraction
+    limits: dict = dict(min_value=0.0, max_value=1.0, step=0.01) if fraction else {"step": 0.01}
+    if not up and not fraction:
+        # An error is never negative (r2 can be); its scale is the target's, so %g, not 2 decimals.
+        limits = dict(min_value=0.0, format="%g")
+    bound = side.number_input(
+        f"{'min' if up else 'max'} {metric}",
+        value=None,
+        placeholder="none",
+        key=f"bound-{metric}",
+        **limits,
     )
     return dict(
         live=live,
         interval=interval,
-        y=queries.ACCURACY_COLUMNS[which],
+        metric=metric,
+        y=queries.score_columns(metric)[which],
         color_by="family" if color_by == "model family" else "quantization",
         show_pruned=show_pruned,
         show_failed=show_failed,
         max_size=max_kb * 1024 if max_kb else None,
-        min_accuracy=min_acc if min_acc else None,
+        bound=bound,
     )
+
+
+def metric_title(metric: str) -> str:
+    """A metric's name as a heading: "Accuracy", "Balanced accuracy", "F1 macro", "rmse"."""
+    if metric in ("rmse", "mae", "r2"):  # abbreviations keep the name the CLI and picks use
+        return metric
+    return metric.replace("_", " ").capitalize()
 
 
 def search_page(storage: str, name: str, options: dict) -> None:
@@ -138,12 +160,15 @@ def search_page(storage: str, name: str, options: dict) -> None:
     except AutonnError as exc:
         st.warning(f"Cannot read the search {name!r}: {exc}")
         return
+    metric = queries.metric_of(df)
+    if options["metric"] != metric:  # the search changed between the sidebar and this read
+        options = {**options, "metric": metric, "y": metric, "bound": None}
     headline(search, df)
     done = queries.complete(df)
     y = options["y"]
-    if y != "accuracy" and done[y].isna().all():
-        st.info("These trials have no test accuracy stored; showing validation accuracy.")
-        options = {**options, "y": "accuracy"}
+    if y != metric and done[y].isna().all():
+        st.info(f"These trials have no test {metric} stored; showing validation {metric}.")
+        options = {**options, "y": metric}
     # Only the open tab runs (on_change="rerun"): opening the page builds one figure, not seven.
     tabs = dict(zip(TABS, st.tabs(TABS, key="tab", on_change="rerun"), strict=True))
     if tabs["Pareto front"].open:
@@ -185,6 +210,7 @@ def headline(search, df) -> None:
     st.caption(" · ".join(b for b in bits if b))
     counts = search.info.counts
     done = queries.complete(df)
+    metric = queries.metric_of(df)
     cols = st.columns(7)
     cols[0].metric("trials", len(df))
     cols[1].metric("complete", counts.get("COMPLETE", 0))
@@ -192,7 +218,8 @@ def headline(search, df) -> None:
     cols[3].metric("failed", counts.get("FAIL", 0))
     cols[4].metric("running", counts.get("RUNNING", 0) + counts.get("WAITING", 0))
     if not done.empty:
-        cols[5].metric("best val accuracy", f"{done['accuracy'].max():.4f}")
+        best = queries.best_value(done[metric], metric)
+        cols[5].metric(f"best val {metric}", queries.score_text(best, metric))
         cols[6].metric("smallest", human_bytes(done["size_bytes"].min()))
 
 
@@ -215,7 +242,7 @@ def pareto_tab(df, options: dict) -> None:
         show_pruned=options["show_pruned"],
         show_failed=options["show_failed"],
         max_size=options["max_size"],
-        min_accuracy=options["min_accuracy"],
+        bound=options["bound"],
         selected=selected,
     )
     event = st.plotly_chart(
@@ -227,22 +254,25 @@ def pareto_tab(df, options: dict) -> None:
         if clicked != selected:
             st.session_state["selected_trial"] = clicked
             st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
+    metric = options["metric"]
+    better = "higher" if queries.maximised(metric) else "lower"
     st.caption(
         "Every complete trial is a point, coloured by "
         + ("number format" if options["color_by"] == "quantization" else "model family")
         + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
         "removing channels). The black step line is the Pareto front: no other trial is both "
-        "smaller and more accurate. Trials that ASHA stopped early have no size: 'Show trials "
-        "stopped early' in the sidebar puts them beside the chart. Click a point to select it "
-        "for export and learning curves."
+        f"smaller and better on {metric} ({better} is better). Trials that ASHA stopped early "
+        "have no size: 'Show trials stopped early' in the sidebar puts them beside the chart. "
+        "Click a point to select it for export and learning curves."
     )
     front = df[df["on_front"]].sort_values("size_bytes")
-    if options["max_size"] is not None or options["min_accuracy"] is not None:
+    if options["max_size"] is not None or options["bound"] is not None:
         ok = queries.feasible(
             front,
             max_size=options["max_size"],
-            min_accuracy=options["min_accuracy"],
+            bound=options["bound"],
             y=options["y"],
+            metric=metric,
         )
         st.markdown(f"**{int(ok.sum())} of {len(front)}** front trials meet the constraints.")
         front = front.assign(feasible=ok)
@@ -250,8 +280,8 @@ def pareto_tab(df, options: dict) -> None:
         c
         for c in [
             "trial",
-            "accuracy",
-            "test_accuracy",
+            metric,
+            f"test_{metric}",
             "size_bytes",
             "latency_ms",
             "quantization",
@@ -261,7 +291,9 @@ def pareto_tab(df, options: dict) -> None:
         ]
         if c in front and not front[c].isna().all()
     ]
-    st.dataframe(front[cols], hide_index=True, width="stretch", column_config=table_columns(cols))
+    st.dataframe(
+        front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
+    )
 
 
 def progress_tab(storage: str, name: str, live, df) -> None:
@@ -274,9 +306,9 @@ def progress_tab(storage: str, name: str, live, df) -> None:
         if history["minutes"].notna().any():
             right.plotly_chart(figures.hypervolume(history, x="minutes"), width="stretch")
         st.caption(
-            "Hypervolume: the area the front dominates, with accuracy from 0 and log size from "
-            "the smallest model to a tenth past the largest (so 1.0 is near the best possible). "
-            "It only grows; flat stretches mean recent trials did not improve the front."
+            f"Hypervolume: the area the front dominates, with {hypervolume_axis(df)} and log "
+            "size from the smallest model to a tenth past the largest. It only grows; flat "
+            "stretches mean recent trials did not improve the front."
         )
     counts = derived(storage, name, live.version, "throughput", live)
     if not counts.empty:
@@ -284,7 +316,17 @@ def progress_tab(storage: str, name: str, live, df) -> None:
         st.plotly_chart(figures.throughput(counts), width="stretch")
 
 
-# The trial table's first columns: what fits the page's width; the rest are one click away.
+def hypervolume_axis(df) -> str:
+    """How the hypervolume measures the metric (`queries.normalised`), in words."""
+    metric = queries.metric_of(df)
+    if queries.maximised(metric):
+        zero = "0 (no better than predicting the mean)" if metric == "r2" else "0"
+        return f"{metric} from {zero} up to 1"
+    return f"{metric} from a tenth past the worst trial's down to 0 (a perfect fit)"
+
+
+# The trial table's first columns (for a search by accuracy; `table_order` names them for any
+# metric): what fits the page's width; the rest are one click away.
 TABLE_COLUMNS = [
     "trial",
     "state",
@@ -299,7 +341,14 @@ TABLE_COLUMNS = [
 ]
 
 
+def table_order(metric: str) -> list[str]:
+    names = {"accuracy": metric, "test_accuracy": f"test_{metric}"}
+    return [names.get(c, c) for c in TABLE_COLUMNS]
+
+
 def trials_tab(df, name: str) -> None:
+    metric = queries.metric_of(df)
+    first = table_order(metric)
     words = {s: queries.state_word(s) for s in df["state"].unique()}
     states = sorted(words.values())
     left, right = st.columns([1, 2])
@@ -307,7 +356,7 @@ def trials_tab(df, name: str) -> None:
     shown = df[df["state"].map(words).isin(chosen)].assign(state=lambda d: d["state"].map(words))
     available = [c for c in df.columns if c != "hover" and not shown[c].isna().all()]
     params = [c for c in df.attrs.get("params", []) if c in available]
-    extra = params + [c for c in available if c not in TABLE_COLUMNS and c not in params]
+    extra = params + [c for c in available if c not in first and c not in params]
     more = right.multiselect(
         "More columns",
         extra,
@@ -315,13 +364,13 @@ def trials_tab(df, name: str) -> None:
         format_func=queries.param_label,
         help="Every column is in the CSV download.",
     )
-    columns = [c for c in TABLE_COLUMNS if c in available] + more
+    columns = [c for c in first if c in available] + more
     st.dataframe(
         shown[columns],
         hide_index=True,
         width="stretch",
         height=420,
-        column_config=table_columns(columns),
+        column_config=table_columns(columns, metric),
     )
     st.download_button(
         "Download CSV",
@@ -331,15 +380,17 @@ def trials_tab(df, name: str) -> None:
     )
 
 
-def table_columns(columns: list[str]) -> dict:
+def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
     """Short headers, number formats and widths (pixels), so that the columns fit the page: the
     first ones take about 900 px of the 1,000 a wide page has on a 1,500 px screen."""
     col = st.column_config
+    short = "acc" if metric == "accuracy" else metric
+    digits = "%.4f" if metric in METRICS and METRICS[metric].fraction else "%.4g"
     config = {
         "trial": col.NumberColumn("trial", width=60),
         "state": col.TextColumn("state", width=110),
-        "accuracy": col.NumberColumn("val acc", format="%.4f", width=80),
-        "test_accuracy": col.NumberColumn("test acc", format="%.4f", width=80),
+        metric: col.NumberColumn(f"val {short}", format=digits, width=80),
+        f"test_{metric}": col.NumberColumn(f"test {short}", format=digits, width=80),
         "size_bytes": col.NumberColumn("bytes", format="%d", width=80),
         "latency_ms": col.NumberColumn("latency ms", format="%.4f", width=90),
         "quantization": col.TextColumn("quantization", width=110),
@@ -354,9 +405,10 @@ def table_columns(columns: list[str]) -> dict:
 
 def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> None:
     st.subheader("Learning curves")
-    with_curves = df[df["last_accuracy"].notna()]
+    metric = queries.metric_of(df)
+    with_curves = df[df[f"last_{metric}"].notna()]
     front = df[df["on_front"]].sort_values("size_bytes")["trial"].tolist()
-    # Up to 6 front trials from the smallest to the most accurate.
+    # Up to 6 front trials from the smallest to the best.
     spread = sorted({round(k * (len(front) - 1) / 5) for k in range(6)}) if front else []
     default = [front[i] for i in spread]
     selected = st.session_state.get("selected_trial")
@@ -368,7 +420,6 @@ def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> No
         default=[t for t in default if t in set(with_curves["trial"])],
     )
     if picked:
-        metric = search.objectives[0] if search.objectives else "accuracy"
         frame = queries.curves(search, picked)
         st.plotly_chart(figures.learning_curves(frame, metric=metric), width="stretch")
         st.caption(
@@ -398,10 +449,12 @@ def export_tab(storage: str, name: str, search, df, options: dict) -> None:
     if front.empty:
         st.info("Nothing to export yet: no trial has completed.")
         return
+    metric = queries.metric_of(df)
     labels = {
-        int(r.trial): f"trial {r.trial} · {r.accuracy:.4f} val · {human_bytes(r.size_bytes)}"
-        f" · {r.quantization}"
-        for r in front.itertuples()
+        int(r["trial"]): f"trial {r['trial']} · val {metric} "
+        f"{queries.score_text(r[metric], metric)} · {human_bytes(r['size_bytes'])}"
+        f" · {r['quantization']}"
+        for r in front.to_dict("records")
     }
     how = st.radio("Choose", ["a point on the front", "a rule"], horizontal=True)
     if how == "a rule":
@@ -430,20 +483,28 @@ def export_tab(storage: str, name: str, search, df, options: dict) -> None:
                 st.error(f"Export failed: {exc}")
     done = st.session_state.get("export")
     if done is not None and done.search == name:
-        result = done.result
-        checked = (
-            f" Test accuracy of the package: {result.test_accuracy:.4f} (the search stored "
-            f"{result.stored_test_accuracy:.4f})."
-            if hasattr(result, "test_accuracy") and hasattr(result, "stored_test_accuracy")
-            else ""
+        st.success(
+            f"Exported trial {done.trial} of {name}: {', '.join(done.files)}.{checked(done.result)}"
         )
-        st.success(f"Exported trial {done.trial} of {name}: {', '.join(done.files)}.{checked}")
         st.download_button(
             f"Download {done.file_name}",
             data=done.data,
             file_name=done.file_name,
             mime="application/zip",
         )
+
+
+def checked(result) -> str:
+    """What export verified, in the metric it measured ("Test rmse of the package: ...")."""
+    metric = getattr(result, "metric", "accuracy")
+    measured = getattr(result, "test_score", getattr(result, "test_accuracy", None))
+    stored = getattr(result, "stored_test_score", getattr(result, "stored_test_accuracy", None))
+    if measured is None or stored is None:
+        return ""
+    return (
+        f" Test {metric} of the package: {queries.score_text(measured, metric)} (the search "
+        f"stored {queries.score_text(stored, metric)})."
+    )
 
 
 def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
@@ -456,10 +517,12 @@ def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
     rules = list(NAMED_PICKS)
     if options["max_size"] is not None:
         rules.insert(0, f"size_bytes<={options['max_size']:.0f}")
-    if options["min_accuracy"] is not None:
-        rules.insert(0, f"accuracy>={options['min_accuracy']:g}")
+    metric = options["metric"]
+    if options["bound"] is not None:
+        op = ">=" if queries.maximised(metric) else "<="
+        rules.insert(0, f"{metric}{op}{options['bound']:g}")
     pick = st.selectbox(
-        "Rule", rules, help="Constraints come from the sidebar; picks use validation accuracy."
+        "Rule", rules, help=f"Constraints come from the sidebar; picks use validation {metric}."
     )
     try:
         record, reason = choose(search.trials, search.objectives, pick, search=search.name)
@@ -470,13 +533,20 @@ def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
 
 
 def compare_tab(storage: str, name: str, df, options: dict) -> None:
+    metric = options["metric"]
     try:
-        others = [i.name for i in list_searches(storage) if i.name != name]
+        infos = [i for i in list_searches(storage) if i.name != name]
     except AutonnError as exc:
         st.warning(str(exc))
         return
+    # Fronts compare only on the same metric: an rmse axis means nothing to an accuracy front.
+    others = [i.name for i in infos if i.metric == metric]
     if not others:
-        st.info("This database holds only one search; run another to compare fronts.")
+        st.info(
+            "This database holds only one search; run another to compare fronts."
+            if not infos
+            else f"No other search here is by {metric}; fronts compare on the same metric."
+        )
         return
     if queries.complete(df).empty:
         st.info(f"{name!r} has no complete trial yet, so no front to compare.")

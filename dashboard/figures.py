@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from autonn.task import METRICS
 from dashboard import queries
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D"]
@@ -33,6 +34,17 @@ FRONT_COLOR = "#111111"
 FEASIBLE_COLOR = "#2CA02C"
 Y_TITLES = {"accuracy": "validation accuracy", "test_accuracy": "test accuracy"}
 AXIS_LABELS = {"size_bytes": "size", "latency_ms": "latency ms", **Y_TITLES}
+
+
+def y_title(y: str, metric: str) -> str:
+    """How an axis names a metric column: "validation rmse" for rmse, "test rmse" for test_rmse."""
+    if y == metric:
+        return f"validation {metric}"
+    if y == f"test_{metric}":
+        return f"test {metric}"
+    return AXIS_LABELS.get(y, queries.param_label(y))
+
+
 LOG_AXES = ("latency_ms", "lr", "weight_decay")
 # No plotly template: Streamlit's theme styles the charts (and a template costs 15 ms a figure).
 _LAYOUT = dict(
@@ -45,21 +57,28 @@ _LAYOUT = dict(
 def pareto(
     df: pd.DataFrame,
     *,
-    y: str = "accuracy",
+    y: str | None = None,
     color_by: str = "quantization",
     show_pruned: bool = False,
     show_failed: bool = False,
     max_size: float | None = None,
-    min_accuracy: float | None = None,
+    bound: float | None = None,
     selected: int | None = None,
+    min_accuracy: float | None = None,
 ) -> go.Figure:
-    """Size (log x) against accuracy: every measured trial, the front joined as a step line.
+    """Size (log x) against the search's metric: every measured trial, the front joined as a step
+    line.
 
+    y: the metric's column (the default) or its test column. bound: a limit on y in the metric's
+    direction (a minimum accuracy, a maximum rmse; `min_accuracy` is 0.1's name for it).
     Colour: quantization level or model family; marker: circle = not channel-pruned, diamond =
     channel-pruned (in a darker shade of its group's colour).
     Trials that never got a size (stopped early, failed) go in a strip on the right, at the
-    accuracy they reached, when asked for. customdata[0] of every point is its trial number.
+    value they reached, when asked for. customdata[0] of every point is its trial number.
     """
+    metric = queries.metric_of(df)
+    y = y or metric
+    bound = min_accuracy if bound is None else bound
     side = (show_pruned or show_failed) and not df[
         df["state"].isin(_side_states(df, show_pruned, show_failed))
     ].empty
@@ -74,9 +93,9 @@ def pareto(
     done = queries.complete(df)
     done = done[done[y].notna()]
     colors = _colors(done[color_by]) if color_by in done else {}
-    constrained = max_size is not None or min_accuracy is not None
+    constrained = max_size is not None or bound is not None
     if constrained and not done.empty:
-        _feasible_region(fig, done, y, max_size, min_accuracy, cell)
+        _feasible_region(fig, done, y, metric, max_size, bound, cell)
     for (group, pruned), part in done.groupby([color_by, "channel_pruned"], sort=True):
         color = colors.get(group, PALETTE[0])
         fig.add_trace(
@@ -99,10 +118,10 @@ def pareto(
             ),
             **cell,
         )
-    line = queries.staircase(done, y)
+    line = queries.staircase(done, y, metric=metric)
     if not line.empty:
         ok = (
-            queries.feasible(line, max_size=max_size, min_accuracy=min_accuracy, y=y)
+            queries.feasible(line, max_size=max_size, bound=bound, y=y, metric=metric)
             if constrained
             else pd.Series(True, index=line.index)
         )
@@ -139,9 +158,9 @@ def pareto(
             **cell,
         )
     if side:
-        _side_strip(fig, df, y, show_pruned, show_failed)
+        _side_strip(fig, df, y, metric, show_pruned, show_failed)
     _size_axis(fig, done["size_bytes"], cell)
-    fig.update_yaxes(title_text=Y_TITLES.get(y, y), **cell)
+    fig.update_yaxes(title_text=y_title(y, metric), **cell)
     fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
     return fig
 
@@ -201,7 +220,9 @@ def _side_states(df: pd.DataFrame, pruned: bool, failed: bool) -> list[str]:
     return (["PRUNED"] if pruned else []) + (["FAIL"] if failed else [])
 
 
-def _side_strip(fig: go.Figure, df: pd.DataFrame, y: str, pruned: bool, failed: bool) -> None:
+def _side_strip(
+    fig: go.Figure, df: pd.DataFrame, y: str, metric: str, pruned: bool, failed: bool
+) -> None:
     for state, label, symbol, color in (
         ("PRUNED", "stopped early", "x-thin-open", "#888888"),
         ("FAIL", "failed", "x", "#D62728"),
@@ -211,10 +232,11 @@ def _side_strip(fig: go.Figure, df: pd.DataFrame, y: str, pruned: bool, failed: 
         part = df[df["state"] == state]
         if part.empty:
             continue
-        # A stopped trial sits at the validation accuracy it reached; a failed one, which has
-        # none, along the bottom (not at 0, which would squash the chart).
-        floor = _floor(df, y)
-        ys = part["last_accuracy"].fillna(floor) if state == "PRUNED" else np.full(len(part), floor)
+        # A stopped trial sits at the validation metric it reached; a failed one, which has
+        # none, at the worst value shown (not at 0, which would squash the chart).
+        floor = _worst(df, y, metric)
+        last = part[f"last_{metric}"]
+        ys = last.fillna(floor) if state == "PRUNED" else np.full(len(part), floor)
         fig.add_trace(
             go.Scatter(
                 x=[label] * len(part),
@@ -231,22 +253,34 @@ def _side_strip(fig: go.Figure, df: pd.DataFrame, y: str, pruned: bool, failed: 
     fig.update_xaxes(type="category", row=1, col=2, title_text="no size")
 
 
-def _floor(df: pd.DataFrame, y: str) -> float:
-    shown = pd.concat([queries.complete(df)[y], df.loc[df["state"] == "PRUNED", "last_accuracy"]])
-    shown = shown.dropna()
-    return float(shown.min()) if not shown.empty else 0.0
+def _worst(df: pd.DataFrame, y: str, metric: str) -> float:
+    """The worst value shown: the lowest accuracy, the highest rmse."""
+    stopped = df.loc[df["state"] == "PRUNED", f"last_{metric}"]
+    shown = pd.concat([queries.complete(df)[y], stopped]).dropna()
+    if shown.empty:
+        return 0.0
+    return float(shown.min() if queries.maximised(metric) else shown.max())
 
 
-def _feasible_region(fig, done, y, max_size, min_accuracy, cell) -> None:
+def _feasible_region(fig, done, y, metric, max_size, bound, cell) -> None:
+    """Shade what meets the constraints: up to the size limit, and on the good side of the
+    metric's bound (above a minimum accuracy, below a maximum rmse)."""
     x_hi = max_size if max_size is not None else float(done["size_bytes"].max()) * 2
     x_lo = float(done["size_bytes"].min()) / 2
-    y_lo = min_accuracy if min_accuracy is not None else float(done[y].min())
+    lo, hi = float(done[y].min()), float(done[y].max())
+    fraction = metric in METRICS and METRICS[metric].fraction
+    if queries.maximised(metric):
+        y0 = bound if bound is not None else lo
+        y1 = max(1.0, hi) if fraction else hi + 0.05 * (hi - lo or 1.0)
+    else:
+        y0 = lo - 0.05 * (hi - lo or 1.0)
+        y1 = bound if bound is not None else hi
     fig.add_shape(
         type="rect",
         x0=x_lo,
         x1=x_hi,
-        y0=y_lo,
-        y1=max(1.0, float(done[y].max())),
+        y0=y0,
+        y1=y1,
         fillcolor=FEASIBLE_COLOR,
         opacity=0.08,
         line=dict(width=0),
@@ -255,8 +289,8 @@ def _feasible_region(fig, done, y, max_size, min_accuracy, cell) -> None:
     )
     if max_size is not None:
         fig.add_vline(x=max_size, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
-    if min_accuracy is not None:
-        fig.add_hline(y=min_accuracy, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
+    if bound is not None:
+        fig.add_hline(y=bound, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
 
 
 def _colors(groups: pd.Series) -> dict:
@@ -266,17 +300,26 @@ def _colors(groups: pd.Series) -> dict:
     return {**known, **{g: PALETTE[i % len(PALETTE)] for i, g in enumerate(rest)}}
 
 
-def compare(frames: Mapping[str, pd.DataFrame], *, y: str = "accuracy") -> go.Figure:
-    """Fronts of several searches overlaid, each search's other trials faint behind its front."""
+def compare(frames: Mapping[str, pd.DataFrame], *, y: str | None = None) -> go.Figure:
+    """Fronts of several searches overlaid, each search's other trials faint behind its front.
+
+    y: the first search's metric column (the default) or its test column; each search draws its
+    own metric's column of that kind (the page compares searches by the same metric).
+    """
     fig = go.Figure()
+    first = queries.metric_of(next(iter(frames.values()))) if frames else "accuracy"
+    y = y or first
+    kind = "test" if y == f"test_{first}" else "validation"
     for i, (name, df) in enumerate(frames.items()):
         color = PALETTE[i % len(PALETTE)]
+        metric = queries.metric_of(df)
+        col = queries.score_columns(metric)[kind]
         done = queries.complete(df)
-        done = done[done[y].notna()]
+        done = done[done[col].notna()] if col in done else done.iloc[:0]
         fig.add_trace(
             go.Scatter(
                 x=done["size_bytes"],
-                y=done[y],
+                y=done[col],
                 mode="markers",
                 name=f"{name}: trials",
                 legendgroup=name,
@@ -285,11 +328,11 @@ def compare(frames: Mapping[str, pd.DataFrame], *, y: str = "accuracy") -> go.Fi
                 hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
             )
         )
-        line = queries.staircase(done, y)
+        line = queries.staircase(done, col, metric=metric)
         fig.add_trace(
             go.Scatter(
                 x=line["size_bytes"],
-                y=line[y],
+                y=line[col],
                 mode="lines+markers",
                 name=f"{name}: front ({len(line)})",
                 legendgroup=name,
@@ -300,7 +343,7 @@ def compare(frames: Mapping[str, pd.DataFrame], *, y: str = "accuracy") -> go.Fi
             )
         )
     _size_axis(fig, pd.concat([queries.complete(df)["size_bytes"] for df in frames.values()]), {})
-    fig.update_yaxes(title_text=Y_TITLES.get(y, y))
+    fig.update_yaxes(title_text=y_title(y, first))
     fig.update_layout(**_LAYOUT, height=480)
     return fig
 
@@ -347,9 +390,11 @@ def throughput(counts: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def learning_curves(frame: pd.DataFrame, *, metric: str = "accuracy") -> go.Figure:
-    """The validation metric per epoch; the fine-tuning after channel pruning is drawn dotted,
-    and a legend entry says so."""
+def learning_curves(frame: pd.DataFrame, *, metric: str | None = None) -> go.Figure:
+    """The validation metric per epoch (`queries.curves`; its column is named by the metric);
+    the fine-tuning after channel pruning is drawn dotted, and a legend entry says so."""
+    column = queries.metric_of(frame)
+    metric = metric or column
     fig = go.Figure()
     for i, (label, part) in enumerate(frame.groupby("label", sort=False)):
         color = PALETTE[i % len(PALETTE)]
@@ -362,7 +407,7 @@ def learning_curves(frame: pd.DataFrame, *, metric: str = "accuracy") -> go.Figu
             fig.add_trace(
                 go.Scatter(
                     x=seg["epoch"],
-                    y=seg["accuracy"],
+                    y=seg[column],
                     mode="lines+markers",
                     name=label if phase == "train" else f"{label} fine-tune",
                     legendgroup=label,
@@ -412,19 +457,22 @@ def importance(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def parallel(df: pd.DataFrame, *, y: str = "accuracy") -> go.Figure:
-    """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y`.
+def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
+    """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y` (the
+    search's metric unless given).
 
     Labels are the params' own names, tilted so that a dozen axes do not overlap; size and
     latency go on log axes with their units on the ticks.
     """
+    metric = queries.metric_of(df)
+    y = y or metric
     done = queries.complete(df)
     dims = []
     for col in [*df.attrs.get("params", []), "size_bytes", "latency_ms", y]:
         if col not in done or done[col].isna().all():
             continue
         values = done[col]
-        label = AXIS_LABELS.get(col, queries.param_label(col))
+        label = y_title(col, metric) if col == y else AXIS_LABELS.get(col, queries.param_label(col))
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             if col == "size_bytes" and (values > 0).all():
                 ticks, text = size_ticks(float(values.min()), float(values.max()))
@@ -458,7 +506,7 @@ def parallel(df: pd.DataFrame, *, y: str = "accuracy") -> go.Figure:
                 color=done[y],
                 colorscale="Viridis",
                 showscale=True,
-                colorbar=dict(title=Y_TITLES.get(y, y)),
+                colorbar=dict(title=y_title(y, metric)),
             ),
             dimensions=dims,
             labelangle=-30,

@@ -2,6 +2,10 @@
 
 Every function takes a `Search` (or the frame `trials_frame` made from one) and returns a frame or a
 number, so each can be tested on made-up trials in milliseconds.
+
+The quality columns are named by the search's metric, as `autonn show` names them: `accuracy` and
+`test_accuracy` for a search by accuracy, `rmse` and `test_rmse` for one by rmse; the frame's
+`attrs["metric"]` says which, and `OBJECTIVES[metric]` which way is better.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from autonn.store import OBJECTIVES, Search, TrialRecord, pareto_front
+from autonn.task import METRICS
 
-# Columns `trials_frame` always has; params get their own names (prefixed "param:" on a clash).
+# Columns `trials_frame` always has, for a search by accuracy (`base_columns` names them for any
+# metric); params get their own names (prefixed "param:" on a clash).
 BASE_COLUMNS = [
     "trial",
     "state",
@@ -32,7 +38,7 @@ BASE_COLUMNS = [
     "family",
     "epochs",
     "stopped_at_epoch",
-    "last_accuracy",
+    "last_accuracy",  # the last value of the trial's learning curve
     "train_seconds",
     "started",
     "finished",
@@ -41,7 +47,48 @@ BASE_COLUMNS = [
     "on_front",
     "hover",
 ]
-ACCURACY_COLUMNS = {"validation": "accuracy", "test": "test_accuracy"}
+
+
+def score_columns(metric: str) -> dict[str, str]:
+    """The frame's columns for the metric on the validation split (the objective) and on test."""
+    return {"validation": metric, "test": f"test_{metric}"}
+
+
+ACCURACY_COLUMNS = score_columns("accuracy")
+
+
+def base_columns(metric: str) -> list[str]:
+    """`BASE_COLUMNS` with the quality columns named by `metric`."""
+    names = {
+        "accuracy": metric,
+        "test_accuracy": f"test_{metric}",
+        "last_accuracy": f"last_{metric}",
+    }
+    return [names.get(c, c) for c in BASE_COLUMNS]
+
+
+def metric_of(df: pd.DataFrame) -> str:
+    """The quality metric a trial frame is about (accuracy for a frame made before metrics)."""
+    return df.attrs.get("metric", "accuracy")
+
+
+def maximised(metric: str) -> bool:
+    """Whether a higher value of the metric is better (an unknown name counts as a score)."""
+    return OBJECTIVES.get(metric, "maximize") == "maximize"
+
+
+def best_value(values: pd.Series, metric: str) -> float:
+    """The best of the values in the metric's direction (NaN when there are none)."""
+    return float(values.max() if maximised(metric) else values.min())
+
+
+def score_text(value: float, metric: str) -> str:
+    """A metric's value for the page: 4 decimals for a share (accuracy), 4 digits for an error in
+    the target's units (rmse 58.12, 0.01234)."""
+    fraction = METRICS[metric].fraction if metric in METRICS else False
+    return f"{value:.4f}" if fraction else f"{value:.4g}"
+
+
 # Two kinds of "pruned" meet on this page: Optuna's PRUNED state (ASHA stopped the trial's
 # training early) and channel pruning (compression). The page says "stopped early" for the one
 # and "channel-pruned" for the other, never plain "pruned".
@@ -68,8 +115,12 @@ def param_label(column: str) -> str:
 def trials_frame(search: Search) -> pd.DataFrame:
     """One row per trial, in trial-number order, with the params as columns.
 
-    `df.attrs["params"]` lists the param columns and `df.attrs["objectives"]` the search's.
+    `df.attrs["params"]` lists the param columns, `df.attrs["objectives"]` the search's and
+    `df.attrs["metric"]` its quality metric, which names the columns `metric`, `test_<metric>`
+    and `last_<metric>`.
     """
+    metric = search.metric
+    base = base_columns(metric)
     family = space_family(search.info.config)
     front = {t.number for t in front_trials(search.trials, search.objectives)}
     rows, param_names = [], {}
@@ -77,39 +128,54 @@ def trials_frame(search: Search) -> pd.DataFrame:
         rows.append(_row(t, family, t.number in front))
         for name in t.params:
             param_names.setdefault(name, None)
-    columns = {n: (f"{PARAM_PREFIX}{n}" if n in BASE_COLUMNS else n) for n in param_names}
-    df = pd.DataFrame(rows, columns=BASE_COLUMNS)
+    columns = {n: (f"{PARAM_PREFIX}{n}" if n in base else n) for n in param_names}
+    df = pd.DataFrame(rows, columns=base)
     if columns:
         params = pd.DataFrame(
             [{columns[k]: v for k, v in t.params.items()} for t in search.trials],
             columns=list(columns.values()),
         )
         df = pd.concat([df, params], axis=1)
-    for col in ("accuracy", "test_accuracy", "size_bytes", "latency_ms", "prune_ratio"):
+    for col in (metric, f"test_{metric}", "size_bytes", "latency_ms", "prune_ratio"):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     for col in ("started", "finished"):
         df[col] = pd.to_datetime(df[col])
     df["duration_s"] = (df["finished"] - df["started"]).dt.total_seconds()
-    df["hover"] = _hover(df, list(columns.values()))
+    df["hover"] = _hover(df, list(columns.values()), metric)
     df.attrs["params"] = list(columns.values())
     df.attrs["objectives"] = list(search.objectives)
+    df.attrs["metric"] = metric
     return df
 
 
 def front_trials(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> list[TrialRecord]:
-    """The search's Pareto front; for a plain Optuna study (other objectives): accuracy vs size."""
+    """The search's Pareto front; for a plain Optuna study (other objectives): the trials' metric
+    (accuracy, for records of a study autonn did not make) against size."""
     if all(o in OBJECTIVES for o in objectives):
         return pareto_front(trials, objectives)
     measured = [
         t
         for t in trials
-        if t.state == "COMPLETE" and t.accuracy is not None and t.size_bytes is not None
+        if t.state == "COMPLETE"
+        and t.metric in OBJECTIVES
+        and t.score is not None
+        and t.size_bytes is not None
     ]
-    named = [
-        TrialRecord(t.number, t.state, {"accuracy": t.accuracy, "size_bytes": t.size_bytes}, {}, {})
-        for t in measured
-    ]
-    keep = {t.number for t in pareto_front(named, ("accuracy", "size_bytes"))}
+    keep = set()
+    for metric in {t.metric for t in measured}:
+        named = [
+            TrialRecord(
+                t.number,
+                t.state,
+                {metric: t.score, "size_bytes": t.size_bytes},
+                {},
+                {},
+                metric=metric,
+            )
+            for t in measured
+            if t.metric == metric
+        ]
+        keep |= {t.number for t in pareto_front(named, (metric, "size_bytes"))}
     return [t for t in measured if t.number in keep]
 
 
@@ -121,36 +187,54 @@ def space_family(config: dict) -> str:
 
 
 def complete(df: pd.DataFrame) -> pd.DataFrame:
-    """The COMPLETE trials that were measured (the only ones with a size and an accuracy)."""
-    return df[(df["state"] == "COMPLETE") & df["accuracy"].notna() & df["size_bytes"].notna()]
+    """The COMPLETE trials that were measured (the only ones with a size and a metric value)."""
+    metric = metric_of(df)
+    return df[(df["state"] == "COMPLETE") & df[metric].notna() & df["size_bytes"].notna()]
 
 
-def staircase(df: pd.DataFrame, y: str) -> pd.DataFrame:
+def staircase(df: pd.DataFrame, y: str, *, metric: str | None = None) -> pd.DataFrame:
     """The front's trials that are not beaten on (size, y): the step line drawn through the front.
 
-    With two objectives and y = validation accuracy this is the whole front; on test accuracy, or
-    with latency as a third objective, a front trial can be beaten on these two axes.
+    y is the metric's column or its test column; better is the metric's direction (the frame's
+    metric unless given): the line rises with size for accuracy and falls for rmse. With two
+    objectives and y = the validation metric this is the whole front; on the test metric, or with
+    latency as a third objective, a front trial can be beaten on these two axes.
     """
+    up = maximised(metric or metric_of(df))
     front = df[df["on_front"] & df[y].notna()].sort_values(
-        ["size_bytes", y], ascending=[True, False]
+        ["size_bytes", y], ascending=[True, not up]
     )
+    sign = 1.0 if up else -1.0
     best, keep = -math.inf, []
     for idx, value in zip(front.index, front[y], strict=True):
-        if value > best:
+        if sign * value > best:
             keep.append(idx)
-            best = value
+            best = sign * value
     return front.loc[keep]
 
 
 def feasible(
-    df: pd.DataFrame, *, max_size: float | None, min_accuracy: float | None, y: str = "accuracy"
+    df: pd.DataFrame,
+    *,
+    max_size: float | None,
+    bound: float | None = None,
+    y: str | None = None,
+    metric: str | None = None,
+    min_accuracy: float | None = None,
 ) -> pd.Series:
-    """Which rows meet the constraints (a missing bound is no constraint)."""
+    """Which rows meet the constraints (a missing bound is no constraint).
+
+    bound: on column y (the metric, or its test column), in the metric's direction: a minimum for
+    accuracy, a maximum for rmse. `min_accuracy` is 0.1's name for it.
+    """
+    metric = metric or metric_of(df)
+    y = y or metric
+    bound = min_accuracy if bound is None else bound
     ok = pd.Series(True, index=df.index)
     if max_size is not None:
         ok &= df["size_bytes"] <= max_size
-    if min_accuracy is not None:
-        ok &= df[y] >= min_accuracy
+    if bound is not None:
+        ok &= df[y] >= bound if maximised(metric) else df[y] <= bound
     return ok & df["size_bytes"].notna() & df[y].notna()
 
 
@@ -190,9 +274,13 @@ def hypervolume(points: np.ndarray, ref: Sequence[float]) -> float:
 def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray, list[float]]:
     """Objectives mapped to 'lower is better' in comparable units, and the reference point.
 
-    accuracy -> 1 - accuracy (reference: accuracy 0); sizes and latencies -> log10, scaled so the
-    smallest seen is 0 and the largest 1 (reference: 1.1, a tenth past the largest), since they
-    span orders of magnitude. The hypervolume is then a number in [0, 1.1**(k-1)].
+    - A metric where higher is better (accuracy, balanced_accuracy, f1_macro, r2) -> 1 - value
+      (reference 1: accuracy 0, or r2 0, a model no better than predicting the mean).
+    - An error metric (rmse, mae), in the target's units with no fixed scale -> value / the worst
+      (largest) value among these trials, so 0 is a perfect fit and 1 the worst trial seen
+      (reference 1.1, a tenth past it). It grows as the error falls.
+    - Sizes and latencies -> log10, scaled so the smallest seen is 0 and the largest 1 (reference
+      1.1, a tenth past the largest), since they span orders of magnitude.
     """
     cols, ref = [], []
     for o in objectives:
@@ -200,6 +288,10 @@ def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray,
         if OBJECTIVES.get(o) == "maximize":
             cols.append(1.0 - v)
             ref.append(1.0)
+        elif o in METRICS:
+            worst = float(np.nanmax(v)) if len(v) else 0.0
+            cols.append(v / worst if worst > 0 else np.zeros_like(v))
+            ref.append(1.1)
         else:
             logs = np.log10(np.maximum(v, 1e-12))
             lo, hi = float(np.nanmin(logs)), float(np.nanmax(logs))
@@ -215,8 +307,8 @@ def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = Non
     started), hypervolume. The front is kept as trials arrive, so this is O(trials x front).
     """
     objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in OBJECTIVES]
-    if not objectives:
-        objectives = ["accuracy", "size_bytes"]
+    if not objectives:  # a plain Optuna study: the trials' metric against size
+        objectives = [metric_of(df), "size_bytes"]
     done = complete(df).dropna(subset=objectives)
     columns = ["finished", "trial", "minutes", "hypervolume"]
     if done.empty:
@@ -287,17 +379,21 @@ def throughput(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def curves(search: Search, numbers: Sequence[int]) -> pd.DataFrame:
-    """Validation accuracy per epoch of chosen trials; phase: train, or fine-tune after pruning."""
+    """The validation metric per epoch of chosen trials, in a column named by the metric
+    (`attrs["metric"]`); phase: train, or fine-tune after pruning."""
+    metric = search.metric
     rows = []
     wanted = set(numbers)
     for t in search.trials:
         if t.number not in wanted:
             continue
         trained = t.attrs.get("epochs") or len(t.attrs.get("curve") or [])
-        for epoch, acc in enumerate(t.attrs.get("curve") or [], start=1):
+        for epoch, value in enumerate(t.attrs.get("curve") or [], start=1):
             phase = "train" if epoch <= trained else "fine-tune"
-            rows.append((t.number, f"#{t.number} {state_word(t.state)}", epoch, acc, phase))
-    return pd.DataFrame(rows, columns=["trial", "label", "epoch", "accuracy", "phase"])
+            rows.append((t.number, f"#{t.number} {state_word(t.state)}", epoch, value, phase))
+    frame = pd.DataFrame(rows, columns=["trial", "label", "epoch", metric, "phase"])
+    frame.attrs["metric"] = metric
+    return frame
 
 
 def importance(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
@@ -353,8 +449,8 @@ def _row(t: TrialRecord, family: str, on_front: bool) -> list:
     return [
         t.number,
         t.state,
-        t.accuracy,
-        a.get("test_accuracy"),
+        t.score,
+        t.test_score,
         t.size_bytes,
         t.values.get("latency_ms", a.get("latency_ms")),
         a.get("fp32_bytes"),
@@ -377,16 +473,16 @@ def _row(t: TrialRecord, family: str, on_front: bool) -> list:
     ]
 
 
-def _hover(df: pd.DataFrame, params: list[str]) -> list[str]:
+def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
     def fmt(v) -> str:
         if isinstance(v, float):
             return f"{v:.4g}"
         return str(v)
 
     out = []
-    records = df[["trial", "state", "accuracy", "test_accuracy", "size_bytes", "latency_ms"]]
+    records = df[["trial", "state", metric, f"test_{metric}", "size_bytes", "latency_ms"]]
     param_rows = df[params].to_dict("records") if params else [{}] * len(df)
-    for (trial, state, acc, test, size, lat), p, q, prune, reason, stop in zip(
+    for (trial, state, score, test, size, lat), p, q, prune, reason, stop in zip(
         records.itertuples(index=False, name=None),
         param_rows,
         df["quantization"],
@@ -396,9 +492,10 @@ def _hover(df: pd.DataFrame, params: list[str]) -> list[str]:
         strict=True,
     ):
         lines = [f"<b>trial {trial}</b> ({state_word(state)})"]
-        if pd.notna(acc):
+        if pd.notna(score):
             lines.append(
-                f"val accuracy {acc:.4f}" + (f" · test {test:.4f}" if pd.notna(test) else "")
+                f"val {metric} {score_text(score, metric)}"
+                + (f" · test {score_text(test, metric)}" if pd.notna(test) else "")
             )
         if pd.notna(size):
             lines.append(

@@ -34,6 +34,24 @@ def made(tmp_path_factory) -> Made:
     return Made(storage, "made-full", "made-other", "made-none-done", "made-latency")
 
 
+@dataclass(frozen=True)
+class MadeRegression:
+    storage: str
+    full: str  # a regression search by rmse: 50 finished trials and 1 running
+    other: str  # another search by rmse, to compare with
+    classified: str  # a search by accuracy in the same database, which compares with neither
+
+
+@pytest.fixture(scope="session")
+def made_regression(tmp_path_factory) -> MadeRegression:
+    storage = f"sqlite:///{tmp_path_factory.mktemp('dashboard-regression')}/made.db"
+    write_search(storage, "reg-classified", trials=10, seed=5)
+    write_search(storage, "reg-other", trials=20, seed=6, objectives=("rmse", "size_bytes"))
+    objectives = ("rmse", "size_bytes")
+    write_search(storage, "reg-full", trials=50, seed=7, objectives=objectives, running=1)
+    return MadeRegression(storage, "reg-full", "reg-other", "reg-classified")
+
+
 @pytest.fixture
 def empty_db(tmp_path) -> str:
     """A database with Optuna's tables and no search in it."""
@@ -74,6 +92,36 @@ def trial(number, acc=None, size=None, *, state="COMPLETE", minute=None, **param
     )
 
 
+def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **params):
+    """A trial of a regression search by rmse (lower is better), as `trial` makes one by
+    accuracy: its test rmse is 2 above its validation rmse, its curve falls to it."""
+    values = {} if rmse is None else {"rmse": rmse, "size_bytes": float(size)}
+    attrs = {}
+    if state == "COMPLETE":
+        attrs = {
+            "test_rmse": rmse + 2,
+            "size_bytes": size,
+            "curve": [2 * rmse, rmse],
+            "epochs": 2,
+            "compression": {"prune": params.get("prune", 0.0), "quantize": "fp32"},
+        }
+    elif state == "PRUNED":
+        attrs = {"curve": [150.0], "epochs": 1, "stopped_at_epoch": 1}
+    elif state == "FAIL":
+        attrs = {"fail_reason": "NaN loss"}
+    start = T0 + timedelta(minutes=number if minute is None else minute)
+    return TrialRecord(
+        number=number,
+        state=state,
+        values=values,
+        params=params,
+        attrs=attrs,
+        started=start,
+        finished=start + timedelta(seconds=30) if state != "RUNNING" else None,
+        metric="rmse",
+    )
+
+
 def search(trials, objectives=("accuracy", "size_bytes"), space="mlp") -> Search:
     info = SearchInfo("s", {"space": space, "objectives": list(objectives)}, tuple(objectives))
     return Search(info=info, trials=list(trials), storage="sqlite:///unused.db")
@@ -83,6 +131,18 @@ def random_trials(n: int, seed: int = 0) -> list[TrialRecord]:
     rng = random.Random(seed)
     return [
         trial(i, rng.uniform(0.5, 1.0), rng.randint(1_000, 100_000), width=rng.randint(8, 64))
+        for i in range(n)
+    ]
+
+
+def reg_search(trials, objectives=("rmse", "size_bytes")) -> Search:
+    return search(trials, objectives)
+
+
+def random_reg_trials(n: int, seed: int = 0) -> list[TrialRecord]:
+    rng = random.Random(seed)
+    return [
+        reg_trial(i, rng.uniform(40, 120), rng.randint(1_000, 100_000), width=rng.randint(8, 64))
         for i in range(n)
     ]
 
@@ -99,7 +159,30 @@ HAND = [
 ]
 
 
+# The same by rmse: 0, 1 and 3 are the front (the lowest rmse for their size); 2 is beaten by 1.
+REG_HAND = [
+    reg_trial(0, 70.0, 1_000, width=8),
+    reg_trial(1, 60.0, 4_000, width=32),
+    reg_trial(2, 65.0, 5_000, width=40),
+    reg_trial(3, 50.0, 20_000, width=64),
+    reg_trial(4, state="PRUNED", width=16),
+    reg_trial(5, state="FAIL", width=16),
+    reg_trial(6, state="RUNNING", width=24),
+]
+
+
 @pytest.fixture
 def mk() -> SimpleNamespace:
-    """Builders of made-up records: mk.trial, mk.search, mk.random_trials, and mk.hand."""
-    return SimpleNamespace(trial=trial, search=search, random_trials=random_trials, hand=HAND)
+    """Builders of made-up records: mk.trial, mk.search, mk.random_trials, and mk.hand; the same
+    for a regression search by rmse: mk.reg_trial, mk.reg_search, mk.random_reg_trials,
+    mk.reg_hand."""
+    return SimpleNamespace(
+        trial=trial,
+        search=search,
+        random_trials=random_trials,
+        hand=HAND,
+        reg_trial=reg_trial,
+        reg_search=reg_search,
+        random_reg_trials=random_reg_trials,
+        reg_hand=REG_HAND,
+    )

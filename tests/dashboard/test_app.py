@@ -224,3 +224,91 @@ def test_progress_bins_follow_the_search_and_analysis_explains_the_dotted_curves
     at.session_state["tab"] = "Analysis"
     at.run()
     assert "Dotted: the fine-tuning epochs after channel pruning" in texts(at.caption)
+
+
+# --- a regression search: the page follows rmse, and never says accuracy -----------------------
+
+
+def everything(node) -> str:
+    """Every element on the page as its protobuf text: labels, help, captions, tables' columns,
+    figures' JSON (titles, hover text)."""
+    out = [str(node.proto)] if getattr(node, "proto", None) is not None else []
+    for child in getattr(node, "children", {}).values():
+        out.append(everything(child))
+    return "\n".join(out)
+
+
+def assert_rmse_not_accuracy(at, tab: str) -> None:
+    assert not at.exception, (tab, at.exception)
+    page = everything(at._tree)
+    assert "rmse" in page, tab
+    assert "accuracy" not in page.lower(), (tab, re.findall(r".{60}accuracy.{20}", page, re.I))
+
+
+def test_a_regression_search_shows_rmse_and_never_accuracy(made_regression, monkeypatch):
+    reg = made_regression
+    at = run(reg.storage, monkeypatch, search=reg.full)
+    shown = metrics(at)
+    assert "best val rmse" in shown
+    infos = [i for i in list_searches(reg.storage) if i.name == reg.full]
+    assert infos and infos[0].metric == "rmse"
+    assert float(shown["best val rmse"]) == pytest.approx(
+        at.dataframe[0].value["rmse"].min(), rel=1e-3
+    )  # the lowest rmse is the best
+    assert next(r for r in at.radio if r.label == "rmse").options == ["validation", "test"]
+    assert [n.label for n in at.number_input] == ["max size (KB)", "max rmse"]
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["layout"]["yaxis"]["title"]["text"] == "validation rmse"
+    assert_rmse_not_accuracy(at, "Pareto front")
+    for tab in TABS[1:]:
+        at.session_state["tab"] = tab
+        at.run()
+        assert_rmse_not_accuracy(at, tab)
+    at.session_state["tab"] = "Analysis"
+    at.run()
+    assert "Validation rmse after each epoch" in texts(at.caption)
+
+
+def test_a_maximum_rmse_constrains_the_front_and_the_pick_rule(made_regression, monkeypatch):
+    reg = made_regression
+    at = run(reg.storage, monkeypatch, search=reg.full)
+    front = at.dataframe[0].value
+    bound = float(front["rmse"].median())
+    next(n for n in at.number_input if n.label == "max rmse").set_value(bound).run()
+    assert not at.exception
+    meets = int((front["rmse"] <= bound).sum())
+    assert f"**{meets} of {len(front)}** front trials meet the constraints" in texts(at.markdown)
+    next(r for r in at.radio if r.label == "rmse").set_value("test").run()
+    assert_rmse_not_accuracy(at, "test rmse")
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["layout"]["yaxis"]["title"]["text"] == "test rmse"
+    at.session_state["tab"] = "Export"
+    at.run()
+    next(r for r in at.radio if r.label == "Choose").set_value("a rule").run()
+    rule = next(s for s in at.selectbox if s.label == "Rule")
+    assert rule.options[0] == f"rmse<={bound:g}"
+    rule.set_value(rule.options[0]).run()
+    assert not at.exception and not at.warning, texts(at.warning)
+    assert f"`--pick rmse<={bound:g}` chooses" in texts(at.markdown)
+    assert_rmse_not_accuracy(at, "Export")
+
+
+def test_a_regression_search_compares_only_with_searches_by_rmse(made_regression, monkeypatch):
+    reg = made_regression
+    at = run(reg.storage, monkeypatch, search=reg.full, tab="Compare")
+    (choice,) = at.multiselect
+    assert choice.options == [reg.other] and choice.value == [reg.other]
+    at = run(reg.storage, monkeypatch, search=reg.classified, tab="Compare")
+    assert "No other search here is by accuracy" in texts(at.info)
+
+
+def test_the_export_message_names_the_metric_it_verified():
+    from types import SimpleNamespace
+
+    from dashboard.app import checked
+
+    result = SimpleNamespace(metric="rmse", test_score=58.1234, stored_test_score=58.0)
+    assert checked(result) == " Test rmse of the package: 58.12 (the search stored 58)."
+    old = SimpleNamespace(test_accuracy=0.91, stored_test_accuracy=0.9)  # before metrics
+    assert checked(old) == " Test accuracy of the package: 0.9100 (the search stored 0.9000)."
+    assert checked(SimpleNamespace()) == ""

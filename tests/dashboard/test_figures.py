@@ -177,3 +177,63 @@ def test_parallel_coordinates_labels_are_short_and_tilted(mk):
     assert labels == ["width", "trial", "lr (log10)", "size", "validation accuracy"]
     assert not [label for label in labels if "param:" in label]
     assert par.labelangle and par.labelangle < 0  # tilted: a dozen long labels do not overlap
+
+
+# --- a regression search: rmse, lower is better ------------------------------------------------
+
+
+@pytest.fixture
+def reg(mk):
+    return queries.trials_frame(mk.reg_search(mk.reg_hand))
+
+
+def _no_accuracy(fig) -> None:
+    """Nothing in the figure (titles, trace names, hover text, colour bars) says accuracy."""
+    assert "accuracy" not in fig.to_json().lower()
+
+
+def test_a_regression_front_is_drawn_on_rmse(reg):
+    fig = figures.pareto(reg, show_pruned=True, show_failed=True)
+    (front,) = traces(fig, FRONT)
+    assert [int(r[0]) for r in front.customdata] == [0, 1, 3]
+    assert list(front.y) == [70.0, 60.0, 50.0]  # down as size grows: lower is better
+    assert fig.layout.yaxis.title.text == "validation rmse"
+    assert "val rmse 60" in " ".join(str(r[1]) for r in front.customdata)
+    (failed,) = traces(fig, "failed")
+    assert list(failed.y) == [150.0]  # no rmse: at the worst value shown, where stopped ones end
+    _no_accuracy(fig)
+    test = figures.pareto(reg, y="test_rmse")
+    assert test.layout.yaxis.title.text == "test rmse"
+    assert list(traces(test, FRONT)[0].y) == [72.0, 62.0, 52.0]
+    _no_accuracy(test)
+
+
+def test_a_maximum_rmse_colours_the_front_below_it(reg):
+    fig = figures.pareto(reg, max_size=5_000, bound=65.0)
+    (front,) = traces(fig, FRONT)
+    colours = dict(zip((int(r[0]) for r in front.customdata), front.marker.color, strict=True))
+    assert colours == {0: "#BBBBBB", 1: figures.FEASIBLE_COLOR, 3: "#BBBBBB"}
+    (region,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert region.y1 == 65.0 and region.y0 < 50.0  # the feasible side is below the bound
+    _no_accuracy(fig)
+
+
+def test_every_figure_of_a_regression_search_names_rmse_never_accuracy(reg, mk):
+    other = queries.trials_frame(mk.reg_search(mk.random_reg_trials(30, seed=5)))
+    compared = figures.compare({"a": reg, "b": other})
+    assert compared.layout.yaxis.title.text == "validation rmse"
+    fronts = [t for t in compared.data if ": front" in t.name]
+    assert list(fronts[0].y) == [70.0, 60.0, 50.0]
+    assert figures.compare({"a": reg}, y="test_rmse").layout.yaxis.title.text == "test rmse"
+    curves = figures.learning_curves(queries.curves(mk.reg_search(mk.reg_hand), [1, 4]))
+    assert curves.layout.yaxis.title.text == "validation rmse"
+    assert list(curves.data[0].y) == [120.0, 60.0]
+    par = figures.parallel(reg)
+    assert [d.label for d in par.data[0].dimensions][-1] == "validation rmse"
+    assert par.data[0].line.colorbar.title.text == "validation rmse"
+    hv = figures.hypervolume(queries.hypervolume_history(reg))
+    imp = figures.importance(queries.importance(reg))
+    assert {t.name for t in imp.data} == {"rmse", "size_bytes"}
+    bars = figures.throughput(queries.throughput(reg))
+    for fig in (compared, curves, par, hv, imp, bars):
+        _no_accuracy(fig)

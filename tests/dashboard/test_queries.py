@@ -237,3 +237,98 @@ def test_frame_of_a_search_without_trials_is_empty_but_usable(mk):
     assert df.empty and queries.complete(df).empty
     assert queries.throughput(df).empty and queries.hypervolume_history(df).empty
     assert isinstance(df, pd.DataFrame)
+
+
+# --- a regression search: rmse, lower is better ------------------------------------------------
+
+
+def test_a_regression_frame_names_its_columns_and_hover_by_the_metric(mk):
+    df = queries.trials_frame(mk.reg_search(mk.reg_hand))
+    assert df.attrs["metric"] == "rmse"
+    assert {"rmse", "test_rmse", "last_rmse"} <= set(df.columns)
+    assert not [c for c in df.columns if "accuracy" in c]
+    assert df.loc[df["trial"] == 1, "test_rmse"].item() == 62.0
+    assert df.loc[df["trial"] == 4, "last_rmse"].item() == 150.0
+    hover = dict(zip(df["trial"], df["hover"], strict=True))
+    assert "val rmse 60 · test 62" in hover[1]
+    assert not [h for h in df["hover"] if "accuracy" in h]
+    assert list(queries.complete(df)["trial"]) == [0, 1, 2, 3]
+
+
+def test_the_regression_front_keeps_the_lowest_rmse_for_each_size(mk):
+    df = queries.trials_frame(mk.reg_search(mk.reg_hand))
+    assert list(df[df["on_front"]]["trial"]) == [0, 1, 3]
+    line = queries.staircase(df, "rmse")
+    assert list(line["trial"]) == [0, 1, 3]
+    assert line["rmse"].is_monotonic_decreasing  # falls as size grows
+
+
+def test_the_regression_staircase_on_random_trials(mk):
+    trials = mk.random_reg_trials(200, seed=3)
+    df = queries.trials_frame(mk.reg_search(trials))
+    assert set(df[df["on_front"]]["trial"]) == {
+        t.number for t in pareto_front(trials, ("rmse", "size_bytes"))
+    }
+    line = queries.staircase(df, "rmse")
+    assert set(line["trial"]) == set(df[df["on_front"]]["trial"])
+    assert line["size_bytes"].is_monotonic_increasing
+    assert line["rmse"].is_monotonic_decreasing
+    done = queries.complete(df)
+    for size, rmse in zip(line["size_bytes"], line["rmse"], strict=True):
+        # No trial at most this size has a lower rmse: each step is the lowest so far.
+        assert done[done["size_bytes"] <= size]["rmse"].min() == rmse
+    # On test rmse a front trial can be beaten; the line still only falls.
+    assert queries.staircase(df, "test_rmse")["test_rmse"].is_monotonic_decreasing
+
+
+def test_regression_bounds_are_maxima(mk):
+    df = queries.trials_frame(mk.reg_search(mk.reg_hand))
+    ok = queries.feasible(df, max_size=None, bound=65.0)
+    assert list(df[ok]["trial"]) == [1, 2, 3]  # rmse at most 65
+    both = queries.feasible(df, max_size=5_000, bound=65.0)
+    assert list(df[both]["trial"]) == [1, 2]
+    on_test = queries.feasible(df, max_size=None, bound=62.0, y="test_rmse")
+    assert list(df[on_test]["trial"]) == [1, 3]  # test rmse is 2 higher here
+
+
+def test_the_hypervolume_grows_as_rmse_falls(mk):
+    df = queries.trials_frame(mk.reg_search(mk.reg_hand))
+    history = queries.hypervolume_history(df)
+    by_trial = dict(zip(history["trial"], history["hypervolume"], strict=True))
+    assert 0 < by_trial[0] < by_trial[1] < by_trial[3]
+    assert by_trial[2] == by_trial[1]  # trial 2 is beaten by trial 1
+
+    def final(rmse: float) -> float:
+        # The same two sizes and the same worst trial; only the better trial's rmse differs.
+        trials = [mk.reg_trial(0, 100.0, 1_000), mk.reg_trial(1, rmse, 8_000)]
+        return queries.hypervolume_history(queries.trials_frame(mk.reg_search(trials)))[
+            "hypervolume"
+        ].iloc[-1]
+
+    assert final(80.0) < final(60.0) < final(40.0) < final(0.0)
+
+
+def test_the_rmse_reference_point_is_a_tenth_past_the_worst_trial(mk):
+    df = queries.complete(queries.trials_frame(mk.reg_search(mk.reg_hand)))
+    points, ref = queries.normalised(df, ["rmse", "size_bytes"])
+    assert ref == [1.1, 1.1]
+    assert list(points[:, 0]) == pytest.approx([70 / 70, 60 / 70, 65 / 70, 50 / 70])
+
+
+def test_a_regression_searchs_curves_and_importance_use_rmse(mk):
+    frame = queries.curves(mk.reg_search(mk.reg_hand), [1, 4])
+    assert frame.attrs["metric"] == "rmse" and "accuracy" not in frame.columns
+    assert list(frame[frame["trial"] == 1]["rmse"]) == [120.0, 60.0]
+    trials = [mk.reg_trial(i, 100 - i, 1_000 + 7 * (i % 3), width=i) for i in range(8)]
+    imp = queries.importance(queries.trials_frame(mk.reg_search(trials)))
+    assert set(imp["objective"]) == {"rmse", "size_bytes"}
+    assert imp[imp["objective"] == "rmse"].set_index("param")["importance"]["width"] == 1.0
+
+
+def test_page_numbers_follow_the_metric():
+    assert queries.maximised("accuracy") and queries.maximised("r2")
+    assert not queries.maximised("rmse") and not queries.maximised("mae")
+    assert queries.best_value(pd.Series([60.0, 50.0, 70.0]), "rmse") == 50.0
+    assert queries.best_value(pd.Series([0.6, 0.5]), "accuracy") == 0.6
+    assert queries.score_text(0.91234, "accuracy") == "0.9123"
+    assert queries.score_text(58.12345, "rmse") == "58.12"
