@@ -21,6 +21,8 @@ import numpy as np
 from autonn.errors import UsageError
 
 NUMBER, CATEGORY, EMPTY = "number", "category", "empty"
+# More distinct values than this in a text column is an id or free text, not a category.
+MAX_CATEGORIES = 256
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,27 @@ class TabularSpec:
         columns = []
         for name in frame.columns:
             values = frame[name]
+            # True/False columns are categories: read back from a .csv they are text
+            number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+                values
+            )
             present = values.dropna()
-            if not pd.api.types.is_bool_dtype(values) and not pd.api.types.is_numeric_dtype(values):
-                present = present[present.astype(str).str.strip() != ""]
+            if not number:
+                present = present.astype(str).str.strip()
+                present = present[present != ""]
             if present.empty:
                 columns.append(Column(str(name), EMPTY))
-            elif pd.api.types.is_numeric_dtype(values):
+            elif number:
                 columns.append(Column(str(name), NUMBER, median=float(present.median())))
             else:
-                cats = tuple(sorted(set(present.astype(str).str.strip())))
+                cats = tuple(sorted(set(present)))
+                if len(cats) > MAX_CATEGORIES:
+                    raise UsageError(
+                        f"column {name!r} has {len(cats)} distinct text values in the training "
+                        f"split (such as {', '.join(map(repr, cats[:3]))}); one-hot encoding "
+                        f"takes at most {MAX_CATEGORIES}: drop the column (an id or free text?) "
+                        "or group its values"
+                    )
                 columns.append(Column(str(name), CATEGORY, categories=cats))
         spec = cls(tuple(columns))
         if spec.width == 0:

@@ -120,3 +120,24 @@ def test_standalone_predict_py_encodes_exactly_as_autonn():
     rows.loc[0, "colour"] = "purple"
     rows.loc[1, ["size", "colour", "weight"]] = [np.nan, "", np.nan]
     np.testing.assert_array_equal(standalone.encode(rows, spec.to_json()), spec.encode(rows))
+
+
+def test_a_regression_target_in_a_csv_with_categories(tmp_path):
+    rows = _rows().assign(species=np.linspace(1.0, 9.0, N))  # a quantity, not classes
+    d = load_dataset(_csv(tmp_path / "reg.csv", rows), label="species", task="regression")
+    assert d.task == "regression" and d.input_shape == (5,) and np.isfinite(d.x_test).all()
+
+
+def test_true_false_columns_are_categories_that_survive_a_csv(tmp_path):
+    rows = _rows().assign(indoor=np.arange(N) % 3 == 0)
+    d = load_dataset(_csv(tmp_path / "b.csv", rows), label="species")
+    (indoor,) = [c for c in d.tabular.columns if c.name == "indoor"]
+    assert indoor.kind == "category" and indoor.categories == ("False", "True")
+    read_back = pd.read_csv(tmp_path / "b.csv", dtype={"indoor": str, "colour": str})
+    np.testing.assert_array_equal(d.tabular.encode(read_back), d.tabular.encode(rows))
+
+
+def test_an_id_column_is_refused_with_the_reason(tmp_path):
+    rows = _rows(500).assign(customer=[f"c{i}" for i in range(500)])
+    with pytest.raises(autonn.UsageError, match="'customer' has 320 distinct text values"):
+        load_dataset(_csv(tmp_path / "ids.csv", rows), label="species")
