@@ -57,6 +57,7 @@ class Dataset:
         return len(self.classes)
 
     def standardize(self, x: np.ndarray) -> np.ndarray:
+        """Raw numeric samples -> model inputs; tabular rows go through `tabular.encode` first."""
         return ((np.asarray(x, dtype=np.float32) - self.mean) / self.std).astype(np.float32)
 
     def summary(self) -> dict:
