@@ -72,9 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         help="built-in space (mlp, cnn), path/to/file.py:fn or pkg.module:fn",
     )
     p.add_argument(
-        "--data", required=True, help="digits, breast_cancer, wine, diabetes, a .npz or a .csv"
+        "--data",
+        required=True,
+        help="digits, breast_cancer, wine, diabetes, a .npz, or a .csv or .parquet of rows "
+        "(text categories and blanks allowed)",
     )
-    p.add_argument("--label", default="label", help="label column of a .csv (default: %(default)s)")
+    p.add_argument(
+        "--label", default="label", help="label column of a .csv or .parquet (default: %(default)s)"
+    )
     p.add_argument(
         "--task",
         choices=["classification", "regression"],
@@ -185,11 +190,14 @@ def _parser() -> argparse.ArgumentParser:
     _storage_arg(p)
     p.set_defaults(run=_export)
 
-    p = sub_parser("predict", help="run an exported package on a .npz, .npy or .csv of inputs")
+    p = sub_parser(
+        "predict", help="run an exported package on a .npz, .npy, .csv or .parquet of inputs"
+    )
     p.add_argument("package", help="folder written by `autonn export`")
     p.add_argument(
         "input",
-        help="raw inputs: .npz (array x, or its only array), .npy, or .csv of the feature columns",
+        help="raw inputs: .npz (array x, or its only array), .npy, or .csv of the feature columns; "
+        "for a package trained on a .csv or .parquet, its raw rows (.csv or .parquet)",
     )
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
     p.set_defaults(run=_predict)

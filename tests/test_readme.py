@@ -60,8 +60,8 @@ def test_readme_commands_work_as_shown(tmp_path):
             labels = result.stdout.split()
             assert labels[0] == "label" and len(labels) == 21
 
-    # The README's Python lines for using the exported model, run as shown.
-    (snippet,) = _python_blocks_using("autonn.load(")
+    # The README's Python lines for using the exported digits model, run as shown.
+    (snippet,) = _python_blocks_using('autonn.load("exports/digits")')
     code = f"import os; os.chdir({str(tmp_path)!r})\n{snippet}"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 

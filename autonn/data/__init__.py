@@ -1,4 +1,5 @@
-"""Datasets: built-in ones that ship with scikit-learn, a user's .npz/.csv, checks and splits."""
+"""Datasets: built-in ones that ship with scikit-learn, a user's .npz/.csv/.parquet, checks, splits,
+and the tabular preprocessing (categories, imputation) fitted on the training split."""
 
 from autonn.data._dataset import Dataset
 from autonn.data._load import BUILTIN_DATASETS, load_dataset

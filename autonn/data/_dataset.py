@@ -4,9 +4,11 @@ preprocess raw inputs the same way later (export, predict)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from autonn.data._tabular import TabularSpec
 from autonn.task import TargetScaling, Task, get_task
 
 
@@ -32,6 +34,10 @@ class Dataset:
     std: np.ndarray
     task: str = "classification"
     target: TargetScaling | None = None  # regression only
+    # .csv/.parquet rows: how raw rows become the features above (fitted on the training split),
+    # and the test split's raw rows (a DataFrame), what a user would give the exported predictor.
+    tabular: TabularSpec | None = None
+    raw_test: Any = None
 
     @property
     def problem(self) -> Task:
@@ -51,6 +57,7 @@ class Dataset:
         return len(self.classes)
 
     def standardize(self, x: np.ndarray) -> np.ndarray:
+        """Raw numeric samples -> model inputs; tabular rows go through `tabular.encode` first."""
         return ((np.asarray(x, dtype=np.float32) - self.mean) / self.std).astype(np.float32)
 
     def summary(self) -> dict:

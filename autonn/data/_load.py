@@ -7,10 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from autonn.data._dataset import Dataset, fit_standardization
+from autonn.data._tabular import TabularSpec, read_table
 from autonn.errors import UsageError
 from autonn.task import TargetScaling, encode, get_task, is_text, looks_continuous
 
 BUILTIN_DATASETS = ("digits", "breast_cancer", "wine", "diabetes")
+# Files of rows and named columns, read with pandas: text categories and blanks allowed.
+TABLES = (".csv", ".parquet")
 # Built-in data whose label is a quantity, not a class.
 REGRESSION_DATASETS = ("diabetes",)
 # A stratified train/validation/test split needs a few samples of every class.
@@ -22,7 +25,8 @@ TEST_FRACTION = 0.2
 def load_dataset(
     spec: str, *, seed: int = 0, label: str = "label", task: str = "classification"
 ) -> Dataset:
-    """Load, check and split `spec`: a built-in name, a .npz (x, y[, x_test, y_test]) or a .csv.
+    """Load, check and split `spec`: a built-in name, a .npz (x, y[, x_test, y_test]), or a .csv
+    or .parquet of rows with a `label` column (text categories and blanks allowed).
 
     task: "classification" (labels become classes) or "regression" (a numeric target).
     """
@@ -43,11 +47,11 @@ def _read(spec: str, label: str):
     path = Path(spec).expanduser()
     if path.suffix == ".npz":
         return _read_npz(path)
-    if path.suffix == ".csv":
-        return _read_csv(path, label)
+    if path.suffix in TABLES:
+        return _read_table(path, label)
     raise UsageError(
         f"unknown data {spec!r}: give a built-in name ({', '.join(BUILTIN_DATASETS)}), "
-        "a .npz file with arrays x and y, or a .csv file with a label column"
+        "a .npz file with arrays x and y, or a .csv or .parquet file with a label column"
     )
 
 
@@ -84,29 +88,30 @@ def _read_npz(path: Path):
     return arrays["x"], arrays["y"], arrays.get("x_test"), arrays.get("y_test"), None
 
 
-def _read_csv(path: Path, label: str):
-    import pandas as pd
-
+def _read_table(path: Path, label: str):
+    """A .csv or .parquet: the feature columns stay a DataFrame of raw rows (text, blanks and
+    all); the preprocessing that turns them into numbers is fitted on the training split only."""
     if not path.is_file():
         raise UsageError(f"data file {path} does not exist")
-    try:
-        frame = pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"cannot read {path} as CSV: {exc}") from exc
+    frame = read_table(path)
     if label not in frame.columns:
         raise UsageError(
             f"{path} has no label column {label!r} "
             f"(columns: {', '.join(map(str, frame.columns))}); "
             "name it with --label"
         )
+    if frame[label].isna().any():
+        raise UsageError(
+            f"{path}: {int(frame[label].isna().sum())} rows have a blank label; drop or fill them"
+        )
     features = frame.drop(columns=[label])
-    text = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if text:
-        raise UsageError(f"{path}: feature columns must be numeric, but these are not: {text}")
+    features.columns = [str(c) for c in features.columns]
+    if features.shape[1] == 0:
+        raise UsageError(f"{path} has no feature columns besides the label {label!r}")
     y = frame[label].to_numpy()
     if y.dtype == object:  # class names as text; _check numbers them in sorted order
         y = y.astype(str)
-    return features.to_numpy(np.float64), y, None, None, None
+    return features.reset_index(drop=True), y, None, None, None
 
 
 def _check(spec, x, y, x_test, y_test, classes):
@@ -139,6 +144,10 @@ def _check(spec, x, y, x_test, y_test, classes):
 
 
 def _as_inputs(spec: str, name: str, x) -> np.ndarray:
+    if _is_frame(x):  # raw rows: checked and encoded once the training split is known
+        if len(x) == 0:
+            raise UsageError(f"{spec}: {name} holds no rows")
+        return x
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
         raise UsageError(f"{spec}: {name} must be a real numeric array, but has dtype {x.dtype}")
@@ -217,8 +226,17 @@ def _split_regression(spec, x, y, x_test, y_test, seed) -> Dataset:
                          task="regression", target=TargetScaling.fit(y_train))  # fmt: skip
 
 
+def _is_frame(x) -> bool:
+    return hasattr(x, "columns") and hasattr(x, "iloc")
+
+
 def _standardized(spec, splits, classes, **task) -> Dataset:
     x_train, y_train, x_val, y_val, x_test, y_test = splits
+    tabular = raw_test = None
+    if _is_frame(x_train):  # fitted on the training rows only, then applied to every split
+        tabular = TabularSpec.fit(x_train)
+        raw_test = x_test  # its index: the rows' positions in the file
+        x_train, x_val, x_test = (tabular.encode(x) for x in (x_train, x_val, x_test))
     mean, std = fit_standardization(x_train)
     return Dataset(
         name=spec,
@@ -231,6 +249,8 @@ def _standardized(spec, splits, classes, **task) -> Dataset:
         classes=tuple(classes),
         mean=mean,
         std=std,
+        tabular=tabular,
+        raw_test=raw_test,
         **task,
     )
 

@@ -69,6 +69,7 @@ def build_card(
     files: dict[str, dict[str, Any]],
     task: str = "classification",
     target: TargetScaling | None = None,
+    tabular: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The card before verification (that part is added by `add_verification`)."""
     attrs = trial.attrs
@@ -118,6 +119,7 @@ def build_card(
             "std": std.tolist(),
             **_labels(task, classes, target),
             "label_column": config.get("label", "label"),
+            **({"tabular": tabular} if tabular else {}),
         },
         "metrics": {
             "metric": metric,
@@ -164,6 +166,8 @@ def _labels(task: str, classes: list[str], target: TargetScaling | None) -> dict
 
 def usage_snippet(out: Path, card: dict[str, Any]) -> str:
     """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed."""
+    if card["preprocessing"].get("tabular"):
+        return _tabular_snippet(out, card)
     if card.get("task") == "regression":
         return _regression_snippet(out, card)
     shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
@@ -199,6 +203,26 @@ def predict(x):
 """
 
 
+def _tabular_snippet(out: Path, card: dict[str, Any]) -> str:
+    """Raw rows need the card's column spec applied: predict.py does it with pandas + numpy."""
+    what = "labels" if card.get("task") != "regression" else "the target in its own units"
+    return f"""import importlib.util
+from pathlib import Path
+
+pkg = Path({str(out)!r})
+# predict.py in the package applies model_card.json's preprocessing.tabular spec (one-hot
+# categories, median for blanks, then (x - mean) / std) with pandas + numpy, then onnxruntime.
+spec = importlib.util.spec_from_file_location("autonn_package", pkg / "predict.py")
+package = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(package)
+model = package.Model(pkg)
+
+
+def predict(rows):  # rows: a pandas DataFrame of raw rows; returns {what}
+    return model.predict(rows)
+"""
+
+
 def _regression_snippet(out: Path, card: dict[str, Any]) -> str:
     shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
     return f"""import json
@@ -229,8 +253,12 @@ def predict(x):  # x: raw samples shaped (n, {shape}); returns the target in its
 
 
 def input_file(card: dict[str, Any]) -> str:
-    """The file of inputs to suggest: a .csv for a search on a .csv, else a .npz."""
-    return "inputs.csv" if str(card["dataset"]["name"]).endswith(".csv") else "inputs.npz"
+    """The file of inputs to suggest: a .csv for a search on a .csv or .parquet, else a .npz."""
+    return (
+        "inputs.csv"
+        if str(card["dataset"]["name"]).endswith((".csv", ".parquet"))
+        else "inputs.npz"
+    )
 
 
 def inputs_example(card: dict[str, Any], n: int = 5) -> str:
@@ -239,6 +267,12 @@ def inputs_example(card: dict[str, Any], n: int = 5) -> str:
     data = str(card["dataset"]["name"])
     shape = tuple(card["preprocessing"]["input_shape"])
     label = card["preprocessing"].get("label_column") or "label"
+    if data.endswith(".parquet"):
+        return f"""import pandas as pd
+
+# {n} rows of the training data, raw: the label column `{label}` may stay (it is dropped).
+pd.read_parquet({data!r}).head({n}).to_csv("inputs.csv", index=False)
+"""
     if data.endswith(".csv"):
         return f"""import itertools
 
@@ -302,7 +336,7 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
         f"- dataset: `{d['name']}` (train {d['n_train']}, validation {d['n_val']}, "
         f"test {d['n_test']}); label column `{d['label_column']}`",
-        f"- input: raw samples shaped `(n, {', '.join(map(str, p['input_shape']))})`, float32",
+        *_input_lines(p),
         f"- standardisation: `{p['standardize']}`; mean `{_short(p['mean'])}`, "
         f"std `{_short(p['std'])}` (full values in model_card.json)",
         _target_line(card.get("task", "classification"), p),
@@ -339,10 +373,9 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
         "## Inputs",
         "",
-        f"Raw samples, as the data had them before standardisation: {_forms(p['input_shape'])}. "
-        "`autonn predict` reads them from a .npz (array `x`, or its only array), a .npy or a "
-        ".csv (a header row and the feature columns in training order). This writes "
-        f"{_n_example} samples of the search's data (`{d['name']}`) to `{input_file(card)}`:",
+        _inputs_text(p)
+        + f" This writes {_n_example} samples of the search's data (`{d['name']}`) to "
+        f"`{input_file(card)}`:",
         "",
         "```python",
         inputs_example(card, _n_example).rstrip(),
@@ -351,7 +384,11 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "```bash",
         f"autonn predict {_quote(out or 'FOLDER')} {input_file(card)}",
         f"python {_quote(Path(out or 'FOLDER') / 'predict.py')} {input_file(card)}"
-        "   # numpy and onnxruntime only",
+        + (
+            "   # pandas, numpy and onnxruntime only"
+            if p.get("tabular")
+            else "   # numpy and onnxruntime only"
+        ),
         "```",
         "",
         "## Use it without autonn",
@@ -367,6 +404,45 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _inputs_text(p: dict[str, Any]) -> str:
+    if p.get("tabular"):
+        return (
+            "Raw rows, as the training file had them (text categories, blanks), with its column "
+            "names; the label column may stay (it is dropped), and so may other extra columns. "
+            "`autonn predict` reads them from a .csv or .parquet; `autonn.load(folder)"
+            ".predict(dataframe)` takes a pandas DataFrame."
+        )
+    return (
+        f"Raw samples, as the data had them before standardisation: {_forms(p['input_shape'])}. "
+        "`autonn predict` reads them from a .npz (array `x`, or its only array), a .npy or a "
+        ".csv (a header row and the feature columns in training order)."
+    )
+
+
+def _input_lines(p: dict[str, Any]) -> list[str]:
+    shape = f"`(n, {', '.join(map(str, p['input_shape']))})`"
+    tabular = p.get("tabular")
+    if not tabular:
+        return [f"- input: raw samples shaped {shape}, float32"]
+    lines = [
+        "- input: raw rows of the training file's columns (the label column left out), text "
+        f"and blanks as the file has them; they become {shape} float32 features, fitted on the "
+        "training split only (`preprocessing.tabular` in model_card.json):"
+    ]
+    for c in tabular["columns"]:
+        if c["kind"] == "number":
+            how = f"number; a blank becomes the median {_g(c['median'])}"
+        elif c["kind"] == "category":
+            how = (
+                f"category, one-hot over {_short(c['categories'])}; a blank or unknown value "
+                "gives all zeros"
+            )
+        else:
+            how = "blank in every training row: dropped"
+        lines.append(f"  - `{c['name']}`: {how}")
+    return lines
 
 
 def _target_line(task: str, p: dict[str, Any]) -> str:
@@ -395,6 +471,12 @@ def _forms(input_shape) -> str:
 def _plain_inputs(card: dict[str, Any]) -> list[str]:
     """The file of `inputs_example`, read into `x` as the plain onnxruntime code above takes it."""
     shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
+    if card["preprocessing"].get("tabular"):
+        return [
+            "import pandas as pd",
+            "",
+            'print(predict(pd.read_csv("inputs.csv")))  # raw rows, blanks and text as they are',
+        ]
     if input_file(card) == "inputs.csv":
         label = card["preprocessing"].get("label_column") or "label"
         return [

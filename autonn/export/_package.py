@@ -116,6 +116,7 @@ def export(
             files=files,
             task=dataset.task,
             target=dataset.target,
+            tabular=dataset.tabular.to_json() if dataset.tabular else None,
         )
         card["usage"] = _card.usage_snippet(out, card)
         _card.write_json(stage / CARD, card)  # the predictor that verifies reads it
@@ -206,6 +207,7 @@ def _describe(path: Path, name: str) -> dict:
         ARTIFACT: "the artifact measured during the search (its metric, bytes, latency)",
         PROGRAM: "torch.export program of the fp32 model; torch.export.load(path).module()",
         _card.MARKDOWN: "this card for people",
-        STANDALONE: "runs model.onnx with numpy and onnxruntime only: python predict.py INPUTS",
+        STANDALONE: "runs model.onnx with numpy and onnxruntime only (pandas too for tabular "
+        "rows): python predict.py INPUTS",
     }
     return {"sha256": sha256(path), "bytes": path.stat().st_size, "what": what[name]}

@@ -1,6 +1,7 @@
 """Running an exported package: raw inputs in, labels (with probabilities) or values out.
 
-Needs numpy and onnxruntime only (torch is never imported), so a deployment can install just those.
+Needs numpy and onnxruntime only (torch is never imported), so a deployment can install just those;
+a package trained on a .csv or .parquet also needs pandas, to read and encode raw rows.
 Everything it needs to know comes from the package's model_card.json.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autonn.data._tabular import TabularSpec, read_table
 from autonn.errors import AutonnError, UsageError
 from autonn.task import TargetScaling, get_task, predictions, probabilities
 from autonn.trial import ARTIFACT
@@ -32,6 +34,12 @@ class Predictor:
     input has one channel, (n, 1, H, W) images or (n, 1, L) signals, the channel axis may be left
     out: (n, H, W), or one sample (H, W). The stored standardisation (x - mean) / std is applied
     before the ONNX model runs.
+
+    A package trained on a .csv or .parquet takes raw rows instead: a pandas DataFrame with the
+    training file's feature columns (by name; the label column and any other column are ignored),
+    text categories and blanks as the file had them, or a 2-D array of those columns in the
+    file's order. The card's `preprocessing.tabular` spec (fitted on the training split) encodes
+    them: an unknown or blank category gives all zeros, a blank number the column's median.
     """
 
     def __init__(self, path: str | Path, *, threads: int = 0, check_hash: bool = True) -> None:
@@ -47,6 +55,8 @@ class Predictor:
         self.classes = np.asarray(pre.get("class_values", []))
         self.class_names: tuple[str, ...] = tuple(pre.get("classes", []))
         self.label_column: str | None = pre.get("label_column")
+        tabular = pre.get("tabular")
+        self.tabular = TabularSpec.from_json(tabular) if tabular else None
         model = self.path / ARTIFACT
         if not model.is_file():
             raise UsageError(f"{self.path} holds no {ARTIFACT}; is it an `autonn export` folder?")
@@ -109,9 +119,21 @@ class Predictor:
                 row += [f"{v:.6g}" for v in p]
         return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
 
-    def read_inputs(self, path: str | Path) -> np.ndarray:
-        """Raw inputs from a .npz or .csv file, checked against this model's input shape."""
+    def read_inputs(self, path: str | Path):
+        """Raw inputs from a .npz or .csv file, checked against this model's input shape; for a
+        tabular package, the rows of a .csv or .parquet as a DataFrame (label column dropped)."""
+        if self.tabular is not None and Path(path).suffix in (".csv", ".parquet"):
+            return self.read_rows(path)
         return read_inputs(path, label_column=self.label_column, n_features=self.n_features)
+
+    def read_rows(self, path: str | Path):
+        """The rows of a .csv or .parquet, as raw as the training file's (pandas)."""
+        path = Path(path)
+        if not path.is_file():
+            raise UsageError(f"input file {path} does not exist")
+        text = [c.name for c in self.tabular.columns if c.kind == "category"]
+        frame = read_table(path, text_columns=text)
+        return frame.drop(columns=[self.label_column], errors="ignore")
 
     @property
     def n_features(self) -> int:
@@ -119,6 +141,8 @@ class Predictor:
 
     def prepare(self, x) -> np.ndarray:
         """Raw inputs as the standardised float32 batch the ONNX model takes."""
+        if self.tabular is not None:
+            x = self.tabular.encode(rows_frame(x, self.tabular.names))
         x = np.asarray(x)
         if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
             raise UsageError(f"inputs must be numeric, but have dtype {x.dtype}")
@@ -143,6 +167,25 @@ class Predictor:
         if bad:
             raise UsageError(f"inputs hold {bad} NaN or infinite values")
         return np.ascontiguousarray((x.astype(np.float32) - self.mean) / self.std, np.float32)
+
+
+def rows_frame(x, names: list[str]):
+    """Raw rows as a DataFrame: one as it is, or an array (or list) of rows in `names` order."""
+    import pandas as pd
+
+    if isinstance(x, pd.DataFrame):
+        return x
+    if isinstance(x, pd.Series):
+        return x.to_frame().T
+    rows = np.asarray(x, dtype=object)
+    if rows.ndim == 1:
+        rows = rows[None]
+    if rows.ndim != 2 or rows.shape[1] != len(names):
+        raise UsageError(
+            f"rows must be a DataFrame with columns {names}, or shaped (n, {len(names)}) in that "
+            f"order, but got shape {rows.shape}"
+        )
+    return pd.DataFrame(rows, columns=names)
 
 
 def load(path: str | Path, *, threads: int = 0) -> Predictor:

@@ -1,4 +1,5 @@
-"""Run this autonn package with numpy and onnxruntime only: no autonn, no torch.
+"""Run this autonn package with numpy and onnxruntime only: no autonn, no torch (and pandas, for a
+package trained on a .csv or .parquet: it takes raw rows).
 
 As a script, in any folder (prints CSV like `autonn predict`: a label per row, --proba adds a
 probability column per class):
@@ -18,6 +19,12 @@ mean and std), batch first: (n, *input_shape), flattened (n, prod(input_shape)),
 input has one channel, without the channel axis. Files: a .npz (array x, or its only array), a
 .npy, or a .csv (a header row and the feature columns in training order; the label column is
 dropped).
+
+A package trained on a .csv or .parquet takes raw rows instead: a pandas DataFrame (or a .csv or
+.parquet file) with the training file's columns, text categories and blanks as they were. The
+card's preprocessing.tabular spec, fitted on the training split, encodes them: a number column
+gives itself (a blank: its median), a category column one 0/1 feature per category (all 0 for a
+blank or unknown value), a column blank in all training rows nothing.
 
 autonn writes this file into every package it exports (autonn/export/_standalone.py).
 """
@@ -52,6 +59,7 @@ class Model:
         self.target = pre.get("target")
         self.classes = np.asarray(pre.get("class_values", []))
         self.label_column = pre.get("label_column")
+        self.tabular = pre.get("tabular")  # raw rows -> features; see the docstring
         self.session = ort.InferenceSession(
             str(folder / "model.onnx"), providers=["CPUExecutionProvider"]
         )
@@ -63,6 +71,8 @@ class Model:
 
     def prepare(self, x) -> np.ndarray:
         """Raw inputs as the standardised float32 batch the ONNX model takes."""
+        if self.tabular:
+            x = encode(_frame(x, [c["name"] for c in self.tabular["columns"]]), self.tabular)
         x = np.asarray(x)
         if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
             raise ValueError(f"inputs must be numeric, but have dtype {x.dtype}")
@@ -104,8 +114,56 @@ class Model:
             return z[:, 0].astype(np.float64) * self.target["std"] + self.target["mean"]
         return self.classes[z.argmax(axis=1)]
 
-    def read_inputs(self, path: str | Path) -> np.ndarray:
+    def read_inputs(self, path: str | Path):
+        if self.tabular and Path(path).suffix in (".csv", ".parquet"):
+            import pandas as pd
+
+            if Path(path).suffix == ".parquet":
+                frame = pd.read_parquet(path)
+            else:  # category names such as "1" stay text
+                text = [c["name"] for c in self.tabular["columns"] if c["kind"] == "category"]
+                frame = pd.read_csv(path, dtype={c: str for c in text} or None)
+            return frame.drop(columns=[self.label_column], errors="ignore")
         return read_inputs(path, label_column=self.label_column)
+
+
+def _frame(x, names):
+    import pandas as pd
+
+    if isinstance(x, pd.DataFrame):
+        return x
+    rows = np.asarray(x, dtype=object)
+    rows = rows[None] if rows.ndim == 1 else rows
+    if rows.ndim != 2 or rows.shape[1] != len(names):
+        raise ValueError(f"rows must be a DataFrame with columns {names}, got shape {rows.shape}")
+    return pd.DataFrame(rows, columns=names)
+
+
+def encode(frame, tabular) -> np.ndarray:
+    """Raw rows -> features before standardisation (autonn/data/_tabular.py's `encode`)."""
+    import pandas as pd
+
+    columns = tabular["columns"]
+    missing = [c["name"] for c in columns if c["kind"] != "empty" and c["name"] not in frame]
+    if missing:
+        raise ValueError(f"the rows lack the model's columns {missing}")
+    blocks = []
+    for col in columns:
+        values = frame[col["name"]] if col["kind"] != "empty" else None
+        if col["kind"] == "number":
+            blank = values.isna() | (values.astype(str).str.strip() == "")
+            numbers = pd.to_numeric(values.where(~blank), errors="coerce")
+            bad = numbers.isna() & ~blank
+            if bad.any():
+                raise ValueError(
+                    f"column {col['name']!r} must be numeric, but holds {values[bad].iloc[0]!r}"
+                )
+            blocks.append(numbers.fillna(col["median"]).to_numpy(np.float64)[:, None])
+        elif col["kind"] == "category":
+            text = values.astype(str).str.strip().where(values.notna(), None)
+            hot = [(text == c).to_numpy() for c in col["categories"]]
+            blocks.append(np.stack(hot, axis=1).astype(np.float64))
+    return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(frame), 0))
 
 
 def read_inputs(path: str | Path, *, label_column: str | None = "label") -> np.ndarray:
@@ -144,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run this autonn package on a file of raw inputs; prints CSV."
     )
-    parser.add_argument("input", help=".npz (array x), .npy, or .csv with the feature columns")
+    parser.add_argument(
+        "input", help=".npz (array x), .npy, or .csv (.parquet) with the feature columns"
+    )
     parser.add_argument("--proba", action="store_true", help="add a probability column per class")
     args = parser.parse_args(argv)
     try:

@@ -103,7 +103,9 @@ def verify(
 ) -> Verification:
     m = get_metric(metric)
     predictor = Predictor(package, threads=1)
-    raw = dataset.x_test * dataset.std + dataset.mean  # what a user would feed the predictor
+    # What a user would feed the predictor: the test split's raw rows (a .csv or .parquet), or its
+    # standardisation undone.
+    raw = dataset.raw_test if dataset.tabular else dataset.x_test * dataset.std + dataset.mean
     got = m(_truth(predictor, dataset), predictor.predict(raw))
     result = Verification(metric, got, stored_test_score, samples=len(dataset.y_test))
     allowed = m.tolerance(stored_test_score)

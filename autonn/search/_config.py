@@ -19,7 +19,8 @@ class SearchConfig:
     """What to search.
 
     space: built-in name ("mlp", "cnn"), "path/to/file.py:fn" or "package.module:fn".
-    data: built-in name ("digits", "breast_cancer", "wine", "diabetes"), a .npz or a .csv path.
+    data: built-in name ("digits", "breast_cancer", "wine", "diabetes"), a .npz path, or a
+        .csv or .parquet of rows (text categories and blanks allowed; see autonn.data).
     task: "classification" (labels are classes) or "regression" (a numeric target).
     objectives: one metric of the task (classification: accuracy, balanced_accuracy, f1_macro;
         regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the

@@ -92,7 +92,7 @@ def default_name(config: SearchConfig) -> str:
 
     def short(spec: str) -> str:
         target = spec.split(":")[0]
-        is_file = "/" in target or target.endswith((".py", ".npz", ".csv"))
+        is_file = "/" in target or target.endswith((".py", ".npz", ".csv", ".parquet"))
         stem = Path(target).stem if is_file else target.rsplit(".", 1)[-1]  # pkg.mod -> mod
         return re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-") or "search"
 
