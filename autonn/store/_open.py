@@ -63,10 +63,9 @@ def _sqlite_file(url: str) -> Path | None:
 
 @functools.lru_cache(maxsize=8)
 def _open(url: str):
-    import optuna
 
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        storage = _rdb_storage(url)
     except ModuleNotFoundError as exc:
         if "psycopg" in str(exc):
             raise MissingDependency(exc.name or "psycopg", "postgres") from exc
@@ -77,6 +76,25 @@ def _open(url: str):
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
     return storage
+
+
+def _rdb_storage(url: str):
+    """Optuna's RDBStorage, once more if another process created the schema at the same time.
+
+    Opening a new database creates Optuna's tables; two processes doing it at once (a search
+    starting while a dashboard or a script opens the same fresh file) collide on "table already
+    exists" or the schema version row. The second try finds the schema made and goes on.
+    """
+    import optuna
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+    except (IntegrityError, OperationalError) as exc:
+        if "already exists" not in str(exc) and "alembic_version" not in str(exc):
+            raise
+        logger.debug("schema created by another process meanwhile; opening again", exc_info=True)
+        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
 
 
 def _engine_kwargs(url: str) -> dict:

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from autonn.errors import UsageError
 from autonn.search._study import INTERRUPTED
 
 pytestmark = pytest.mark.integration
+FINISHED = {"COMPLETE", "PRUNED", "FAIL"}  # Optuna's trial states as its tables store them
 
 
 def _config(**overrides) -> autonn.SearchConfig:
@@ -129,16 +131,20 @@ def test_a_killed_driver_leaves_no_ray_behind_and_holds_its_search_until_forced(
 
 
 def _wait_for_a_trial(db, proc, running: bool = False, timeout: float = 90.0) -> None:
-    """Until a trial of the search 'interrupted' has finished (or, with running, started)."""
+    """Until a trial of the search has finished (or, with running, started).
+
+    Reads with plain sqlite3: opening the file through Optuna would create the schema if the
+    driver has not yet, racing the driver's own creation of it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the search ended before it could be interrupted"
         if os.path.exists(db):
             try:
-                study = optuna.load_study(study_name="interrupted", storage=f"sqlite:///{db}")
-                if any(t.state.is_finished() or running for t in study.trials):
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+                    states = [s for (s,) in con.execute("SELECT state FROM trials")]
+                if any(s in FINISHED or running for s in states):
                     return
-            except KeyError:
-                pass  # the study is not created yet
+            except sqlite3.OperationalError:
+                pass  # no trials table yet
         time.sleep(0.5)
     raise AssertionError("no trial in time")
