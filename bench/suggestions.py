@@ -7,7 +7,7 @@ objective (so TPE leaves its startup phase and concentrates), and the next batch
 Samplers compared (all multi-objective: maximise accuracy, minimise size, as a search's study):
 
     liar        TPE with constant_liar=True, seeded: what autonn.search._study.sampler builds
-    no-liar     TPE without constant_liar
+    no-liar     TPE with constant_liar=False (Optuna 5.0 turned it on by default)
     liar+start  TPE with constant_liar=True and n_startup_trials=max(10, 2 * C)
 
 Counted over N trials per run, summed over seeds:
@@ -41,7 +41,7 @@ def sampler(kind: str, seed: int, concurrency: int) -> optuna.samplers.BaseSampl
     if kind == "liar":  # as autonn.search._study.sampler builds it for "tpe"
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     if kind == "no-liar":
-        return optuna.samplers.TPESampler(seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=False)
     if kind == "liar+start":
         return optuna.samplers.TPESampler(
             seed=seed, constant_liar=True, n_startup_trials=max(10, 2 * concurrency)
