@@ -28,6 +28,8 @@ t_random / budget and `moasha_reached=0`.
 
     python bench/hypervolume.py [--data digits] [--budget 60] [--seeds 3] [--epochs 10]
                                 [--json out.json] [--png docs/hypervolume.png]
+
+--png needs matplotlib: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -250,7 +252,10 @@ def report(data: str, runs: list[dict], budget: float, ref, png: str | None) -> 
 
 
 def plot(data: str, times, curves, budget, n_seeds, png: str) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit("--png needs matplotlib: pip install -e '.[bench]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
