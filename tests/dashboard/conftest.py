@@ -76,20 +76,7 @@ def trial(number, acc=None, size=None, *, state="COMPLETE", minute=None, **param
             "epochs": 2,
             "compression": {"prune": params.get("prune", 0.0), "quantize": "fp32"},
         }
-    elif state == "PRUNED":
-        attrs = {"curve": [0.3], "epochs": 1, "stopped_at_epoch": 1}
-    elif state == "FAIL":
-        attrs = {"fail_reason": "NaN loss"}
-    start = T0 + timedelta(minutes=number if minute is None else minute)
-    return TrialRecord(
-        number=number,
-        state=state,
-        values=values,
-        params=params,
-        attrs=attrs,
-        started=start,
-        finished=start + timedelta(seconds=30) if state != "RUNNING" else None,
-    )
+    return _record(number, state, values, params, attrs, minute, stopped_curve=[0.3])
 
 
 def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **params):
@@ -105,8 +92,16 @@ def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **
             "epochs": 2,
             "compression": {"prune": params.get("prune", 0.0), "quantize": "fp32"},
         }
-    elif state == "PRUNED":
-        attrs = {"curve": [150.0], "epochs": 1, "stopped_at_epoch": 1}
+    return _record(
+        number, state, values, params, attrs, minute, stopped_curve=[150.0], metric="rmse"
+    )
+
+
+def _record(number, state, values, params, attrs, minute, *, stopped_curve, **metric):
+    """What `trial` and `reg_trial` share: the stopped and failed trials' attributes, and the
+    times (a trial starts a minute after the one before and takes 30 s, unless told)."""
+    if state == "PRUNED":
+        attrs = {"curve": stopped_curve, "epochs": 1, "stopped_at_epoch": 1}
     elif state == "FAIL":
         attrs = {"fail_reason": "NaN loss"}
     start = T0 + timedelta(minutes=number if minute is None else minute)
@@ -118,7 +113,7 @@ def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **
         attrs=attrs,
         started=start,
         finished=start + timedelta(seconds=30) if state != "RUNNING" else None,
-        metric="rmse",
+        **metric,
     )
 
 
