@@ -133,6 +133,30 @@ def _parser() -> argparse.ArgumentParser:
         help="early stopping: moasha ranks trials on the metric and their size, asha on the "
         "metric alone, fifo stops none (default: %(default)s)",
     )
+    p.add_argument(
+        "--warm-start",
+        metavar="SEARCH",
+        help="run the Pareto front of an earlier search of the same space first (new data, say)",
+    )
+    p.add_argument(
+        "--teacher",
+        metavar="SEARCH:TRIAL|PACKAGE",
+        help="teacher of distilled trials (a space with distill=True); default: the search's "
+        "most accurate complete trial so far",
+    )
+    p.add_argument(
+        "--init-from",
+        metavar="SEARCH:TRIAL|PACKAGE",
+        help="start every trial from this model's weights wherever a layer's name and shape match",
+    )
+    p.add_argument(
+        "--warm-start-storage",
+        "--from-storage",
+        dest="from_storage",
+        metavar="URL",
+        help="database of the searches --warm-start, --teacher and --init-from name "
+        "(default: --storage)",
+    )
     _storage_arg(p)
     p.add_argument("--address", help="Ray cluster to join, e.g. auto (default: local Ray)")
     # String defaults go through `type` like typed values, and show as written in --help.
@@ -253,6 +277,10 @@ def _search(args: argparse.Namespace) -> int:
         objectives=_objectives(args.objectives),
         early_stop=not args.no_early_stop,
         scheduler=args.scheduler,
+        warm_start=args.warm_start,
+        teacher=args.teacher,
+        init_from=args.init_from,
+        from_storage=args.from_storage,
     )
     run = autonn.RunConfig(
         storage=args.storage,

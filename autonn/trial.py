@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autonn.data import Dataset
 from autonn.space import CNN, DSCNN, MLP, ModelConfig
+
+if TYPE_CHECKING:
+    import torch
 
 ARTIFACT = "model.onnx"  # the deployable file every objective is measured on
 WEIGHTS = "weights.pt"  # state dict of the fp32 (possibly pruned) model, before quantization
@@ -43,33 +46,44 @@ def run_trial(
     device: str = "cpu",
     report: Callable[[int, float], None] | None = None,
     metric: str | None = None,
+    teacher: torch.Tensor | None = None,
+    init_state: dict[str, torch.Tensor] | None = None,
 ) -> TrialOutcome:
     """Train, compress and measure one config; writes ARTIFACT and WEIGHTS into `out_dir`.
 
     metric: the validation metric the search optimises (default: the data's task's first); the
     values and attributes are named after it (`rmse`, `test_rmse`, `rmse_trained`, ...).
+    teacher: a teacher's outputs on `data.x_train`; training and fine-tuning distil from them
+        when the config's `distill_alpha` > 0 (ignored otherwise).
+    init_state: weights to start from where names and shapes match (see load_matching).
     """
     import torch
 
+    from autonn.compress import factorise
     from autonn.space._models import count_parameters
-    from autonn.train import best_epoch, predict_logits, seed_everything, train
+    from autonn.train import Distillation, best_epoch, seed_everything, train
+    from autonn.transfer import load_matching
 
     metric = data.problem.metric(metric).name
     started = time.perf_counter()
     seed_everything(seed)
     model = config.build(data.input_shape, data.n_outputs)
+    init = load_matching(model, init_state) if init_state is not None else None
+    c = config.compress
     epochs = min(config.train.epochs or max_epochs, max_epochs)
     split = (data.x_train, data.y_train, data.x_val, data.y_val)
     fit = {"task": data.problem, "metric": metric, "scaling": data.target, "device": device}
     # A user's config may bring its own loss(output, target); the task's loss otherwise.
     fit["loss"] = getattr(config, "loss", None)
+    if teacher is not None and c.distill_alpha > 0:
+        fit["distill"] = Distillation(teacher, c.distill_alpha, c.distill_temperature, data.task)
     curve = train(model, config.train, *split, epochs=epochs, seed=seed, report=report, **fit)
     train_seconds = time.perf_counter() - started
     params_trained = count_parameters(model)
     kept = best_epoch(curve, metric)  # train() ended on these weights
 
-    c = config.compress
-    score_pruned = None
+    score_pruned = score_factorised = None
+    factorised: list[str] = []
     if c.prune > 0:
         from autonn.compress import prune_structured
 
@@ -81,12 +95,12 @@ def run_trial(
             example,
             fresh=lambda: config.build(data.input_shape, data.n_outputs),
         )
-        outputs = predict_logits(model, data.x_val).cpu().numpy()
-        score_pruned = data.problem.score(metric, data.y_val, outputs, data.target)
-        if c.finetune_epochs:
-            curve += train(
-                model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, **fit
-            )
+        score_pruned = _score(model, data, metric)
+    if c.rank_ratio < 1.0:
+        factorised = factorise(model, c.rank_ratio)
+        score_factorised = _score(model, data, metric) if factorised else None
+    if (c.prune > 0 or factorised) and c.finetune_epochs:
+        curve += train(model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, **fit)
     model = model.cpu().eval()
     outcome = _measure(model, data, out_dir, c.quantize, metric)
     if type(config) not in _BUILTIN_FAMILIES:
@@ -101,15 +115,24 @@ def run_trial(
         f"{metric}_trained": curve[kept - 1],
         "best_epoch": kept,
         f"{metric}_pruned": score_pruned,
-        "compression": {
-            "prune": c.prune,
-            "finetune_epochs": c.finetune_epochs,
-            "quantize": c.quantize,
-        },
+        "compression": c.as_dict(),
         "train_seconds": round(train_seconds, 3),
         "seconds": round(time.perf_counter() - started, 3),
     }
+    if c.rank_ratio < 1.0:
+        attrs.update({"factorised_layers": factorised, f"{metric}_factorised": score_factorised})
+    if "distill" in fit:
+        attrs["distilled"] = True
+    if init is not None:
+        attrs["init_tensors"] = f"{init[0]} of {init[1]}"
     return TrialOutcome(values=outcome.values, attrs=attrs)
+
+
+def _score(model, data: Dataset, metric: str) -> float:
+    from autonn.train import predict_logits
+
+    outputs = predict_logits(model, data.x_val).cpu().numpy()
+    return data.problem.score(metric, data.y_val, outputs, data.target)
 
 
 def _measure(model, data: Dataset, out_dir: Path, quantize: str, metric: str) -> TrialOutcome:

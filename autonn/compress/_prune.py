@@ -18,6 +18,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from autonn.compress._lowrank import restore_factorised
+from autonn.compress._modules import replace_module
 from autonn.errors import TrialFailed
 
 log = logging.getLogger("autonn.compress")
@@ -184,9 +186,11 @@ def fit_to_state_dict(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> 
 
     A pruned model is its config's model with narrower layers, so the config plus the pruned
     weights rebuild it exactly, with no pickled module. Resizes Linear, Conv (grouped and
-    depthwise included), BatchNorm, LayerNorm, GroupNorm and Embedding layers; raises ValueError
+    depthwise included), BatchNorm, LayerNorm, GroupNorm and Embedding layers, and swaps in the
+    two layers of each low-rank factorised one (`<name>.down`, `<name>.up`); raises ValueError
     naming the layer for any other layer whose weights changed shape.
     """
+    restore_factorised(model, state_dict)
     for name, module in list(model.named_modules()):
         weight = state_dict.get(f"{name}.weight")
         current = getattr(module, "weight", None)
@@ -196,7 +200,7 @@ def fit_to_state_dict(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> 
             new = _resized(module, weight.shape)
         except ValueError as exc:
             raise ValueError(f"layer {name!r}: {exc}") from None
-        _replace(model, name, new)
+        replace_module(model, name, new)
     own = model.state_dict()
     mismatched = [
         k for k, v in state_dict.items() if k in own and tuple(own[k].shape) != tuple(v.shape)
@@ -274,8 +278,3 @@ def _resized(module: nn.Module, shape: torch.Size) -> nn.Module:
     raise ValueError(
         f"autonn cannot resize a {type(module).__name__} to weights shaped {tuple(shape)}"
     )
-
-
-def _replace(model: nn.Module, name: str, new: nn.Module) -> None:
-    parent_name, _, child = name.rpartition(".")
-    setattr(model.get_submodule(parent_name) if parent_name else model, child, new)

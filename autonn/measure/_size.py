@@ -1,11 +1,11 @@
 """A trial's deployed size, known before it trains.
 
-The artifact's bytes depend on the architecture, the kept channel counts and the number format,
-not on the weights' values: ONNX stores every initializer as raw bytes of a fixed width. So an
-untrained model, pruned by the config's ratio (structured pruning keeps int(width * (1 - ratio))
-channels per layer whatever the weights) and exported in the config's format, gives the size the
-trained trial will ship. A multi-objective scheduler can then rank a trial on its real size from
-its first rung report on.
+The artifact's bytes depend on the architecture, the kept channel counts, the ranks and the number
+format, not on the weights' values: ONNX stores every initializer as raw bytes of a fixed width. So
+an untrained model, pruned by the config's ratio (structured pruning keeps int(width * (1 - ratio))
+channels per layer whatever the weights), factorised to the config's rank and exported in the
+config's format, gives the size the trained trial will ship. A multi-objective scheduler can then
+rank a trial on its real size from its first rung report on.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def final_size_bytes(
     """
     import torch
 
-    from autonn.compress import prune_structured
+    from autonn.compress import factorise, prune_structured
     from autonn.measure._onnx import export_onnx
     from autonn.measure._quantize import quantize_onnx
     from autonn.measure._runtime import file_bytes
@@ -51,8 +51,11 @@ def final_size_bytes(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         model = config.build(shape, n_outputs).eval()
+        _like_trained(model)
         if c.prune > 0:
             model = prune_structured(model, c.prune, torch.zeros((2, *shape)))
+        if c.rank_ratio < 1.0:  # which layers, and their ranks, follow from the shapes alone
+            factorise(model, c.rank_ratio)
     if c.quantize == "int8-static" and calibration is None:
         calibration = np.random.default_rng(0).standard_normal(
             (_CALIBRATION_SAMPLES, *shape), dtype=np.float32
@@ -61,3 +64,19 @@ def final_size_bytes(
         fp32 = export_onnx(model, shape, Path(tmp) / "model_fp32.onnx")
         out = Path(tmp) / "model.onnx"
         return file_bytes(quantize_onnx(fp32, out, c.quantize, calibration=calibration))
+
+
+def _like_trained(model) -> None:
+    """Give every bias, norm scale and running statistic distinct values, as training does.
+
+    A freshly built model's BatchNorms are all alike (mean 0, variance 1, scale 1, shift 0), so
+    the exporter folds them into convolutions with identical zero biases, stores those once and
+    feeds the others through Identity nodes: a smaller file than the trained model's, and one
+    int8-static quantization fails on (a DSCNN's, seen with torch 2.13 / onnxruntime 1.32).
+    """
+    import torch
+
+    with torch.no_grad():
+        for tensor in (*model.parameters(), *model.buffers()):
+            if tensor.is_floating_point() and tensor.dim() == 1:
+                tensor.uniform_(0.5, 1.5)  # positive: running variances must stay so

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autonn.store import COSTS, DEFAULT_STORAGE
+from autonn.store import COSTS, DEFAULT_STORAGE, display_url
 from autonn.task import get_task
 
 SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.search._scheduler
@@ -32,6 +32,15 @@ class SearchConfig:
     enqueue: params of trials to run first, in order (Optuna's `enqueue_trial`): a known good
         config, or one of each kind a test needs. A dict may leave params out; the sampler
         chooses those. The sampler then goes on from there.
+    warm_start: the name of an earlier search of the same space (new data, say): its Pareto
+        front's params run first, before `enqueue`, when the search is created.
+    teacher: the teacher of distilled trials (`distill_alpha` > 0): "SEARCH:TRIAL" or an exported
+        package's folder (same inputs and outputs). None: this search's most accurate complete
+        trial when the student starts.
+    init_from: "SEARCH:TRIAL" or a package folder: each trial starts from its weights wherever a
+        layer's name and shape match, and trains on from there (transfer to a new task).
+    from_storage: the database of the searches `warm_start`, `teacher` and `init_from` name
+        (default: the search's own).
     """
 
     space: str
@@ -47,6 +56,10 @@ class SearchConfig:
     scheduler: str = "moasha"
     early_stop: bool = True
     enqueue: tuple[dict[str, Any], ...] = ()
+    warm_start: str | None = None
+    teacher: str | None = None
+    init_from: str | None = None
+    from_storage: str | None = None
 
     def __post_init__(self) -> None:
         task = get_task(self.task)
@@ -91,7 +104,10 @@ class SearchConfig:
         return next(o for o in self.objectives if o not in COSTS)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "metric": self.metric}
+        out = {**asdict(self), "metric": self.metric}
+        if self.from_storage:  # stored with the search: never a password
+            out["from_storage"] = display_url(self.from_storage)
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -29,7 +30,10 @@ from autonn.store import (
     display_url,
     load_search,
     open_storage,
+    search_location,
 )
+from autonn.transfer import ModelSource, front_params, load_matching, resolve_source, source_state
+from autonn.transfer._source import check_teacher
 
 logger = logging.getLogger("autonn.search")
 
@@ -52,22 +56,29 @@ def search(
         raise UsageError("resuming needs the name of the search to continue; give --name")
     space = load_space(config.space)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
-    _check_space(space, data, config)
-    name = config.name or default_name(config)
     check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
+    if config.warm_start and not resume:  # a resumed search holds its warm start already
+        front = front_params(config.warm_start, config.from_storage or run.storage)
+        logger.info(
+            "warm start: the %d trials of %s's front run first", len(front), config.warm_start
+        )
+        config = dataclasses.replace(config, enqueue=(*front, *config.enqueue))
+    model = _check_space(space, data, config)
+    name = config.name or default_name(config)
+    sources = _sources(config, run, name, data, model)
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, lease, done = resume_study(name, config, run, space, data, force=force)
     else:
         (study, lease), done = create_study(name, config, run, space, data), 0
     try:
-        _run_held(name, config, run, space, data, study, done=done, resume=resume)
+        _run_held(name, config, run, space, data, study, done=done, resume=resume, **sources)
     finally:
         lease.close()
     return load_search(name, run.storage)
 
 
-def _run_held(name, config, run, space, data, study, *, done: int, resume: bool) -> None:
+def _run_held(name, config, run, space, data, study, *, done: int, resume: bool, **sources) -> None:
     todo = config.trials - done
     if todo <= 0:
         logger.info("search %s already has %d trials; raise --trials to run more", name, done)
@@ -83,7 +94,7 @@ def _run_held(name, config, run, space, data, study, *, done: int, resume: bool)
         display_url(run.storage),
     )
     started = time.perf_counter()
-    _tune(name, config, run, space, data, study, todo=todo, done=done)
+    _tune(name, config, run, space, data, study, todo=todo, done=done, **sources)
     logger.info("search %s finished in %.1fs", name, time.perf_counter() - started)
 
 
@@ -99,12 +110,54 @@ def default_name(config: SearchConfig) -> str:
     return f"{short(config.data)}-{short(config.space)}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def _check_space(space: SearchSpace, data: Dataset, config: SearchConfig) -> None:
+def _check_space(space: SearchSpace, data: Dataset, config: SearchConfig):
     """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
-    space.check(seed=config.seed, enqueued=config.enqueue).build(data.input_shape, data.n_outputs)
+    return space.check(seed=config.seed, enqueued=config.enqueue).build(
+        data.input_shape, data.n_outputs
+    )
 
 
-def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, todo, done) -> None:
+def _sources(config: SearchConfig, run: RunConfig, name: str, data: Dataset, model) -> dict:
+    """The teacher and the starting weights the config names, checked and made reachable by
+    every worker before Ray starts."""
+    storage = config.from_storage or run.storage
+    copy_to = search_location(run.artifacts, name)
+    found: dict[str, ModelSource | None] = {"teacher": None, "init_from": None}
+    if config.teacher:
+        found["teacher"] = resolve_source(
+            config.teacher, storage=storage, copy_to=copy_to, role="teacher"
+        )
+        check_teacher(found["teacher"], data)
+    if config.init_from:
+        source = resolve_source(
+            config.init_from, storage=storage, copy_to=copy_to, role="init-from"
+        )
+        copied, total = load_matching(model, source_state(source))
+        log = logger.warning if copied == 0 else logger.info
+        log(
+            "init-from %s: a sampled trial's model takes %d of its %d tensors from it (the rest "
+            "start fresh)",
+            source.label,
+            copied,
+            total,
+        )
+        found["init_from"] = source
+    return found
+
+
+def _tune(
+    name,
+    config: SearchConfig,
+    run: RunConfig,
+    space,
+    data,
+    study,
+    *,
+    todo,
+    done,
+    teacher: ModelSource | None = None,
+    init_from: ModelSource | None = None,
+) -> None:
     # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
@@ -115,7 +168,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
     from autonn.search._scheduler import make_scheduler, ranks_size, rung_epochs
     from autonn.search._searcher import AutonnSearcher
     from autonn.search._trainable import TrialPlan, trainable
-    from autonn.store import OBJECTIVES, search_location
+    from autonn.store import OBJECTIVES
 
     direction = OBJECTIVES[config.metric]
     scheduler = make_scheduler(
@@ -134,6 +187,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         report_epochs=rung_epochs(scheduler),
         metric=config.metric,
         report_size=ranks_size(scheduler),
+        init_from=init_from.to_json() if init_from else None,
     )
     retries = RetryLog(run.max_failures)
     searcher = AutonnSearcher(
@@ -145,6 +199,7 @@ def _tune(name, config: SearchConfig, run: RunConfig, space, data, study, *, tod
         total=config.trials,
         done=done,
         retries=retries,
+        teacher=teacher,
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(

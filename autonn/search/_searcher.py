@@ -11,10 +11,21 @@ from optuna.trial import TrialState
 from ray.tune.search import Searcher
 
 from autonn.search._failures import RetryLog, worker_lost_reason
-from autonn.search._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_EVENT, TRIAL_KEY
+from autonn.search._protocol import (
+    ATTRS,
+    CURVE,
+    EPOCH,
+    FAILED,
+    FINAL,
+    TEACHER_KEY,
+    TRIAL_EVENT,
+    TRIAL_KEY,
+)
 from autonn.space import SearchSpace
 from autonn.store import OBJECTIVES, quality_metric
 from autonn.task import METRICS
+from autonn.transfer import ModelSource
+from autonn.transfer._source import best_trial_source
 
 logger = logging.getLogger("autonn.search")
 
@@ -40,9 +51,12 @@ class AutonnSearcher(Searcher):
         total: int,
         done: int = 0,
         retries: RetryLog | None = None,
+        teacher: ModelSource | None = None,
     ) -> None:
         super().__init__()
         self._space = space
+        self._name = study_name
+        self._teacher = teacher  # the one --teacher names; None: the best trial so far
         self._objectives = objectives
         self._total = total
         self._done_before = done  # trials a resumed search already holds, for the progress count
@@ -56,9 +70,18 @@ class AutonnSearcher(Searcher):
 
     def suggest(self, trial_id: str) -> dict[str, Any]:
         trial = self.study.ask()  # enqueued params first, then the sampler's
-        self._space.sample(trial)  # checks the space; its config is rebuilt on the worker
+        config = self._space.sample(trial)  # checks the space; rebuilt on the worker
         self._open[trial_id] = trial
-        return {**trial.params, TRIAL_KEY: trial.number}
+        suggested = {**trial.params, TRIAL_KEY: trial.number}
+        if config.compress.distill_alpha > 0:
+            # Chosen when the trial starts, from what has completed by then; a trial that starts
+            # before any has trains on its labels alone (stored with teacher None).
+            teacher = self._teacher or best_trial_source(
+                self.study, self._name, self._objectives, self._space.spec
+            )
+            if teacher is not None:
+                suggested[TEACHER_KEY] = teacher.to_json()
+        return suggested
 
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False

@@ -21,9 +21,10 @@ INTERRUPTED = "the search stopped before this trial finished"
 # What must be the same for the trials of a resumed search to belong with those already stored.
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
-               "early_stop", "scheduler", "dataset", "artifacts")  # fmt: skip
+               "early_stop", "scheduler", "dataset", "artifacts", "teacher",
+               "init_from")  # fmt: skip
 # What a search stored before a setting existed meant.
-_BEFORE = {"task": "classification"}
+_BEFORE = {"task": "classification", "teacher": None, "init_from": None}
 
 
 def create_study(

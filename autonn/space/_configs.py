@@ -73,16 +73,26 @@ class Training:
 
 @dataclass(frozen=True, kw_only=True)
 class Compression:
-    """What happens to a trained model before it ships.
+    """What happens to a trained model before it ships, in this order: prune, factorise, fine-tune
+    (distilled when `distill_alpha` > 0), quantize.
 
     prune: fraction of channels/neurons removed from every prunable layer (structured), 0 to 0.9.
-    finetune_epochs: epochs of training after pruning, to recover accuracy.
+    rank_ratio: low-rank factorisation: each Linear and ungrouped Conv keeps this fraction of its
+        full rank, as two thinner layers (truncated SVD), where that saves weights. 1.0: off.
+    finetune_epochs: epochs of training after pruning or factorising, to recover accuracy.
     quantize: the deployed number format (see QUANTIZATIONS).
+    distill_alpha: knowledge distillation: the weight of the teacher's outputs in the loss of
+        training and fine-tuning, 0 (off) to 1; the labels get the rest.
+    distill_temperature: softens both sides' class probabilities before they are compared
+        (classification); regression matches the teacher's outputs and ignores it.
     """
 
     prune: float = 0.0
     finetune_epochs: int = 0
     quantize: str = "fp32"
+    rank_ratio: float = 1.0
+    distill_alpha: float = 0.0
+    distill_temperature: float = 4.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.prune <= 0.9:
@@ -90,6 +100,27 @@ class Compression:
         if self.finetune_epochs < 0:
             raise ValueError(f"`finetune_epochs >= 0` must hold, but got {self.finetune_epochs}.")
         _check_choice("quantize", self.quantize, QUANTIZATIONS)
+        if not 0.0 < self.rank_ratio <= 1.0:
+            raise ValueError(f"`0 < rank_ratio <= 1` must hold, but got {self.rank_ratio}.")
+        if not 0.0 <= self.distill_alpha <= 1.0:
+            raise ValueError(f"`0 <= distill_alpha <= 1` must hold, but got {self.distill_alpha}.")
+        if not (math.isfinite(self.distill_temperature) and self.distill_temperature > 0):
+            raise ValueError(
+                f"`distill_temperature > 0` must hold, but got {self.distill_temperature}."
+            )
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """What a trial stores as its `compression` attribute (the toolkit's fields only when
+        used, so a trial without them reads as before)."""
+        out = {"prune": self.prune, "finetune_epochs": self.finetune_epochs}
+        out["quantize"] = self.quantize
+        if self.rank_ratio < 1.0:
+            out["rank_ratio"] = self.rank_ratio
+        if self.distill_alpha > 0:
+            out.update(
+                distill_alpha=self.distill_alpha, distill_temperature=self.distill_temperature
+            )
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

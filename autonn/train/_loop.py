@@ -13,6 +13,7 @@ taken by index; a DataLoader's workers and collation would cost more than the mo
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import random
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from torch import nn
 from autonn.errors import TrialFailed
 from autonn.space import Training
 from autonn.task import CLASSIFICATION, TargetScaling, Task
+from autonn.train._distill import Distillation
 
 Report = Callable[[int, float], None]  # (epoch, validation metric)
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (outputs, targets) -> scalar
@@ -54,6 +56,7 @@ def train(
     metric: str | None = None,
     scaling: TargetScaling | None = None,
     loss: Loss | None = None,
+    distill: Distillation | None = None,
 ) -> list[float]:
     """Train `model` in place for `epochs`; returns the validation `metric` after each epoch.
 
@@ -61,7 +64,8 @@ def train(
     (regression; `scaling` standardises them for the loss and undoes it for the metric).
     metric: one of the task's (default: its first). loss: a user's own `loss(outputs, targets)`
     (targets as the task makes them: class indices, or standardised values shaped (n, 1)); None
-    uses the task's. Raises TrialFailed when the loss stops being finite (learning rate too high,
+    uses the task's. distill: blend the loss with a teacher's outputs on x_train (see
+    Distillation). Raises TrialFailed when the loss stops being finite (learning rate too high,
     usually).
     """
     m = task.metric(metric)
@@ -71,7 +75,7 @@ def train(
     optimizer = _optimizer(model, training)
     steps = epochs * math.ceil(len(xt) / training.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factor(training, epochs, steps))
-    loss_fn = loss or task.loss(label_smoothing=training.label_smoothing)
+    loss_fn = _batch_loss(loss or task.loss(label_smoothing=training.label_smoothing), distill, xt)
     generator = torch.Generator().manual_seed(seed)
     curve: list[float] = []
     best: dict | None = None
@@ -84,7 +88,7 @@ def train(
             if len(idx) < 2 and len(order) > 1:
                 continue  # a batch of one breaks BatchNorm and adds only noise
             optimizer.zero_grad(set_to_none=True)
-            batch_loss = loss_fn(model(xt[idx]), yt[idx])
+            batch_loss = loss_fn(model(xt[idx]), yt[idx], idx)
             batch_loss.backward()
             if training.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), training.grad_clip)
@@ -108,6 +112,19 @@ def train(
     if best is not None:
         model.load_state_dict(best)
     return curve
+
+
+def _batch_loss(label_loss: Loss, distill: Distillation | None, xt: torch.Tensor):
+    """The loss of one batch as `f(outputs, targets, rows)`, rows being its training indices."""
+    if distill is None or distill.alpha == 0:
+        return lambda outputs, targets, rows: label_loss(outputs, targets)
+    if len(distill.teacher_outputs) != len(xt):
+        raise ValueError(
+            f"the teacher's outputs cover {len(distill.teacher_outputs)} samples, but the "
+            f"training split has {len(xt)}"
+        )
+    outputs = distill.teacher_outputs.to(xt.device)
+    return dataclasses.replace(distill, teacher_outputs=outputs).loss(label_loss)
 
 
 def best_epoch(curve: list[float], metric: str) -> int:
