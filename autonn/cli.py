@@ -141,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--teacher",
         metavar="SEARCH:TRIAL|PACKAGE",
-        help="teacher of distilled trials (a space with distill=True); default: the search's "
-        "most accurate complete trial so far",
+        help="teacher of distilled trials, in a space with distill=True (default: the search's "
+        "most accurate complete trial so far)",
     )
     p.add_argument(
         "--init-from",
@@ -150,8 +150,8 @@ def _parser() -> argparse.ArgumentParser:
         help="start every trial from this model's weights wherever a layer's name and shape match",
     )
     p.add_argument(
-        "--warm-start-storage",
         "--from-storage",
+        "--warm-start-storage",
         dest="from_storage",
         metavar="URL",
         help="database of the searches --warm-start, --teacher and --init-from name "

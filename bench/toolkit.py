@@ -83,8 +83,9 @@ def run(variant: str, data: str, other: str, seed: int, args, root: Path) -> dic
 
 
 def figures(name: str, data: str, storage: str) -> dict:
-    import autonn
     from hypervolume import hypervolume, reference_point
+
+    import autonn
 
     search = autonn.load_search(name, storage)
     done = [t for t in search.trials if t.state == "COMPLETE"]
@@ -119,8 +120,8 @@ def table(runs: list[dict], datasets: list[str]) -> tuple[str, dict[str, float]]
             rs = [r for r in runs if r["data"] == data and r["variant"] == variant]
             if not rs:
                 continue
-            med[variant] = {k: statistics.median(r[k] for r in rs)
-                            for k in ("hv", "small_bytes", "small_test", "complete", "seconds")}  # fmt: skip
+            keys = ("hv", "small_bytes", "small_test", "complete", "seconds")
+            med[variant] = {k: statistics.median(r[k] for r in rs) for k in keys}
         for variant, m in med.items():
             ratio = m["hv"] / med["baseline"]["hv"]
             if variant != "baseline":
@@ -156,7 +157,8 @@ def main() -> None:
                     r = runs[-1]
                     print(f"{variant:>10} {data:>13} seed {seed}: hv {r['hv']:.3f}, smallest "
                           f"within 1 pt {r['small_bytes']} B (test {r['small_test']:.3f}), "
-                          f"{r['complete']} complete, {r['seconds']:.0f} s", flush=True)  # fmt: skip
+                          f"{r['complete']} complete, {r['seconds']:.0f} s",
+                          flush=True)  # fmt: skip
     text, ratios = table(runs, args.data)
     print(text)
     if args.json:

@@ -137,6 +137,7 @@ def build_card(
             "prune": compression.get("prune", 0.0),
             "finetune_epochs": compression.get("finetune_epochs", 0),
             "quantize": quantize,
+            **_toolkit(compression, attrs),
         },
         "model": {
             "onnx": onnx,
@@ -144,6 +145,7 @@ def build_card(
                 "what": (
                     "the fp32 torch program of the trained"
                     + (" and pruned" if compression.get("prune") else "")
+                    + (" and factorised" if attrs.get("factorised_layers") else "")
                     + " model"
                     + (
                         f", before {quantize} quantization: it is NOT the measured artifact"
@@ -303,6 +305,41 @@ _BUILTIN = ("digits", "breast_cancer", "wine", "diabetes")
 _BUILTIN_SHAPE = {"digits": (8, 8)}
 
 
+def _toolkit(compression: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """Low rank, distillation and starting weights, where the trial used them."""
+    out: dict[str, Any] = {}
+    if "rank_ratio" in compression:
+        out["rank_ratio"] = compression["rank_ratio"]
+        out["factorised_layers"] = attrs.get("factorised_layers", [])
+    if compression.get("distill_alpha"):
+        out["distillation"] = {
+            "alpha": compression["distill_alpha"],
+            "temperature": compression.get("distill_temperature"),
+            "teacher": attrs.get("teacher"),  # None: no trial had completed when it started
+        }
+    if attrs.get("init_from"):
+        out["init_from"] = {"model": attrs["init_from"], "tensors": attrs.get("init_tensors")}
+    return out
+
+
+def _toolkit_lines(c: dict[str, Any]) -> list[str]:
+    lines = []
+    if "rank_ratio" in c:
+        layers = ", ".join(f"`{n}`" for n in c["factorised_layers"]) or "none (none would shrink)"
+        lines.append(f"- low-rank factorisation: rank ratio {c['rank_ratio']:g}; layers {layers}")
+    if "distillation" in c:
+        d = c["distillation"]
+        teacher = f"`{d['teacher']}`" if d["teacher"] else "none (no trial had completed yet)"
+        lines.append(
+            f"- distillation: alpha {d['alpha']:g}, temperature {d['temperature']:g}, "
+            f"teacher {teacher}"
+        )
+    if "init_from" in c:
+        i = c["init_from"]
+        lines.append(f"- started from the weights of `{i['model']}` ({i['tensors']} tensors)")
+    return lines
+
+
 def write_json(path: Path, card: dict[str, Any]) -> None:
     path.write_text(json.dumps(card, indent=2, default=str) + "\n")
 
@@ -345,6 +382,7 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
         f"- structured pruning: {c['prune']:g} of channels/neurons, then {c['finetune_epochs']} "
         "fine-tuning epochs",
+        *_toolkit_lines(c),
         f"- number format of model.onnx: {c['quantize']}",
         f"- model.pt2: {card['model']['pt2']['what']}",
         "",

@@ -1,0 +1,101 @@
+"""Teachers and starting weights: naming them, checking them, loading them."""
+
+import optuna
+import pytest
+import torch
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState, create_trial
+from torch import nn
+
+from autonn.errors import UsageError
+from autonn.store import CONFIG_ATTR
+from autonn.transfer import load_matching, resolve_source
+from autonn.transfer._source import best_trial_source
+
+DISTS = {"lr": FloatDistribution(1e-4, 1e-1)}
+
+
+def _study(storage, name, objectives, directions, rows):
+    study = optuna.create_study(storage=storage, study_name=name, directions=directions)
+    study.set_user_attr(CONFIG_ATTR, {"objectives": objectives, "space": "mlp"})
+    for i, (state, values) in enumerate(rows):
+        study.add_trial(
+            create_trial(
+                state=state, params={"lr": 1e-3 * (i + 1)}, distributions=DISTS, values=values,
+                user_attrs={"artifacts": f"/art/trial_{i}"},
+            )
+        )  # fmt: skip
+    return study
+
+
+@pytest.mark.parametrize(
+    ("objectives", "directions", "best"),
+    [
+        (["accuracy", "size_bytes"], ["maximize", "minimize"], 2),
+        (["size_bytes", "rmse"], ["minimize", "minimize"], 1),  # lower is better; any position
+    ],
+)
+def test_the_default_teacher_is_the_best_complete_trial_so_far(objectives, directions, best):
+    c = TrialState.COMPLETE
+    metric_first = objectives[0] != "size_bytes"
+
+    def values(metric, size):
+        return [metric, size] if metric_first else [size, metric]
+
+    study = _study(None, "s", objectives, directions, [
+        (c, values(0.5, 10.0)),
+        (c, values(0.2, 99.0)),
+        (c, values(0.9, 50.0)),
+        (TrialState.PRUNED, None),
+    ])  # fmt: skip
+    source = best_trial_source(study, "s", tuple(objectives), "mlp")
+    assert source.label == f"s:{best}"
+    assert source.location == f"/art/trial_{best}"
+    assert source.params == {"lr": pytest.approx(1e-3 * (best + 1))}
+
+
+def test_no_teacher_before_any_trial_completes():
+    study = _study(None, "s", ["accuracy", "size_bytes"], ["maximize", "minimize"],
+                   [(TrialState.FAIL, None)])  # fmt: skip
+    assert best_trial_source(study, "s", ("accuracy", "size_bytes"), "mlp") is None
+
+
+def test_naming_a_teacher_that_is_not_a_finished_trial_says_so(tmp_path):
+    storage = f"sqlite:///{tmp_path}/a.db"
+    _study(storage, "old", ["accuracy", "size_bytes"], ["maximize", "minimize"],
+           [(TrialState.COMPLETE, [0.9, 1.0]), (TrialState.PRUNED, None)])  # fmt: skip
+    kw = {"storage": storage, "copy_to": str(tmp_path / "art"), "role": "teacher"}
+    assert resolve_source("old:0", **kw).label == "old:0"
+    with pytest.raises(UsageError, match="trial 1 is PRUNED, not COMPLETE"):
+        resolve_source("old:1", **kw)
+    with pytest.raises(UsageError, match="has no trial 7"):
+        resolve_source("old:7", **kw)
+    with pytest.raises(UsageError, match="give SEARCH:TRIAL"):
+        resolve_source("old", **kw)
+    (tmp_path / "pkg").mkdir()
+    with pytest.raises(UsageError, match="has no model.pt2"):
+        resolve_source(str(tmp_path / "pkg"), **kw)
+
+
+def test_a_package_teacher_is_copied_to_the_search_artifacts(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    model = nn.Sequential(nn.Linear(4, 3))
+    torch.export.save(torch.export.export(model, (torch.zeros(2, 4),)), pkg / "model.pt2")
+    source = resolve_source(str(pkg), storage="sqlite://", copy_to=str(tmp_path / "art" / "s"),
+                            role="teacher")  # fmt: skip
+    assert source.label == f"package:{pkg}"
+    assert (tmp_path / "art" / "s" / "teacher" / "model.pt2").read_bytes() == (
+        pkg / "model.pt2"
+    ).read_bytes()
+
+
+def test_starting_weights_are_copied_where_name_and_shape_match():
+    torch.manual_seed(0)
+    source = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    target = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 5))  # a new task's head
+    head = target[2].weight.detach().clone()
+    assert load_matching(target, source.state_dict()) == (2, 4)
+    assert torch.equal(target[0].weight, source[0].weight)
+    assert torch.equal(target[0].bias, source[0].bias)
+    assert torch.equal(target[2].weight, head)  # shape differs: left as initialised
