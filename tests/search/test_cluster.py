@@ -149,3 +149,37 @@ def test_a_lost_node_is_retried_on_the_other_and_ray_stays_quiet(ray_cluster, tm
     _assert_exact_and_one_retry(_shown(storage, name), 4)
     assert "running it again (1 of 2)" in done.stderr
     assert "[state-dump]" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+STUDENT_SPACE = """
+import autonn
+
+def space(trial):
+    width = trial.suggest_int("width", 8, 32)
+    return autonn.MLP(hidden=(width,), compress=autonn.Compression(distill_alpha=0.5))
+"""
+
+
+def test_on_two_nodes_students_load_their_teacher_from_the_artifacts_path(
+    ray_cluster, digits_search, fp32_trial, tmp_path
+):
+    teacher = tmp_path / "teacher"
+    autonn.export(digits_search.name, teacher, storage=digits_search.storage,
+                  trial=fp32_trial.number)  # fmt: skip
+    (tmp_path / "students.py").write_text(STUDENT_SPACE)
+    cluster = ray_cluster()
+    storage, art = f"sqlite:///{tmp_path}/a.db", tmp_path / "art"
+    done = _cli(
+        "search", f"{tmp_path}/students.py:space", "--data", "digits", "--name", "students",
+        "--trials", "2", "--max-epochs", "2", "--no-early-stop", "--max-concurrent", "2",
+        "--address", cluster.address, "--storage", storage, "--artifacts", str(art),
+        "--teacher", str(teacher), env={"RAY_AUTH_MODE": "token"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = _shown(storage, "students")
+    assert [t["state"] for t in trials] == ["COMPLETE"] * 2
+    assert len({t["attrs"]["node_id"] for t in trials}) == 2  # one student on each node
+    for t in trials:
+        assert t["attrs"]["teacher"] == f"package:{teacher}" and t["attrs"]["distilled"]
+    # Workers read the teacher from the search's artifacts, not from the package's folder.
+    assert (art / "students" / "teacher" / "model.pt2").is_file()

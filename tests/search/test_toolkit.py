@@ -4,9 +4,11 @@ and low-rank factorisation all on, through search, export and predict.
 Trials run one at a time and the kinds the asserts need are enqueued, so each trial's teacher
 (the best trial complete when it starts) is known whatever the timing or the sampler."""
 
+import dataclasses
 import json
 
 import numpy as np
+import optuna
 import pytest
 
 import autonn
@@ -20,7 +22,7 @@ STUDENT = {**_BASE, "prune": 0.25, "rank_ratio": 0.3, "finetune_epochs": 2, "dis
 
 
 @pytest.fixture(scope="module")
-def toolkit_search(digits_search, fp32_trial, tmp_path_factory) -> autonn.Search:
+def toolkit_run(digits_search, fp32_trial, tmp_path_factory):
     root = tmp_path_factory.mktemp("toolkit")
     config = autonn.SearchConfig(
         space="search_spaces.mlp:toolkit",
@@ -38,7 +40,12 @@ def toolkit_search(digits_search, fp32_trial, tmp_path_factory) -> autonn.Search
     run = autonn.RunConfig(
         storage=f"sqlite:///{root}/toolkit.db", artifacts=str(root / "art"), max_concurrent=1
     )
-    return autonn.search(config, run)
+    return config, run
+
+
+@pytest.fixture(scope="module")
+def toolkit_search(toolkit_run) -> autonn.Search:
+    return autonn.search(*toolkit_run)
 
 
 def _front(search):
@@ -98,3 +105,19 @@ def test_the_distilled_factorised_student_exports_and_predicts(toolkit_search, t
     text = (out / "MODEL_CARD.md").read_text()
     assert "low-rank factorisation: rank ratio 0.3; layers `1`, `3`" in text
     assert f"teacher `{student.attrs['teacher']}`" in text
+
+
+def test_a_resumed_search_takes_its_students_teacher_from_the_stored_trials(
+    toolkit_search, toolkit_run
+):
+    config, run = toolkit_run
+    n = len(toolkit_search.trials)
+    study = optuna.load_study(study_name=toolkit_search.name, storage=run.storage)
+    study.enqueue_trial({**STUDENT, "width_0": 48})
+    resumed = autonn.search(dataclasses.replace(config, trials=n + 1), run, resume=True)
+    # The warm start is not enqueued again: the search grows by the one trial asked for.
+    assert len(resumed.trials) == n + 1
+    *before, student = resumed.trials
+    assert student.state == "COMPLETE" and student.params["width_0"] == 48
+    best = max(before, key=lambda t: (t.score, -t.number))
+    assert student.attrs["teacher"] == f"{resumed.name}:{best.number}"
