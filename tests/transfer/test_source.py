@@ -99,3 +99,34 @@ def test_starting_weights_are_copied_where_name_and_shape_match():
     assert torch.equal(target[0].weight, source[0].weight)
     assert torch.equal(target[0].bias, source[0].bias)
     assert torch.equal(target[2].weight, head)  # shape differs: left as initialised
+
+
+def test_a_package_and_a_trial_load_as_the_model_they_hold(tmp_path):
+    from autonn.data import load_dataset
+    from autonn.transfer import source_model, source_state
+    from autonn.transfer._source import ModelSource
+
+    data = load_dataset("wine", seed=0)
+    x = torch.from_numpy(data.x_val[:5])
+    torch.manual_seed(0)
+    params = {"depth": 1, "width_0": 20, "activation": "relu", "dropout": 0.0, "lr": 1e-3,
+              "batch_size": 32, "weight_decay": 1e-5, "optimizer": "adam", "prune": 0.0,
+              "quantize": "fp32"}  # fmt: skip
+    import autonn
+
+    model = autonn.load_space("mlp").rebuild(params).build(data.input_shape, data.n_outputs).eval()
+    (tmp_path / "trial").mkdir()
+    torch.save(model.state_dict(), tmp_path / "trial" / "weights.pt")
+    trial = ModelSource("s:0", str(tmp_path / "trial"), "mlp", params)
+    (tmp_path / "pkg").mkdir()
+    torch.export.save(torch.export.export(model, (x,)), tmp_path / "pkg" / "model.pt2")
+    package = resolve_source(str(tmp_path / "pkg"), storage="sqlite://",
+                             copy_to=str(tmp_path / "art"), role="init-from")  # fmt: skip
+    with torch.no_grad():
+        expected = model(x)
+        for source in (trial, package):
+            torch.testing.assert_close(source_model(source, data)(x), expected)
+            state = source_state(source)
+            assert state.keys() == model.state_dict().keys()
+            for name, tensor in model.state_dict().items():
+                assert torch.equal(state[name], tensor)
