@@ -1,9 +1,7 @@
 """The keys a trial's reports carry from worker to driver (kept in one place on both sides)."""
 
 TRIAL_KEY = "_autonn_trial"  # added to each trial's config: the Optuna trial number
-TEACHER_KEY = (
-    "_autonn_teacher"  # in the config of a distilled trial: its teacher (ModelSource JSON)
-)
+TEACHER_KEY = "_autonn_teacher"  # a distilled trial's config: its teacher (ModelSource JSON)
 EPOCH = "epoch"  # reports at the scheduler's rungs: epoch and the validation metric
 CURVE = "autonn_curve"  # JSON of the validation metric of every epoch so far, with EPOCH
 FINAL = "autonn_final"  # the last report of a fully trained, measured trial

@@ -112,8 +112,11 @@ class Compression:
     def as_dict(self) -> dict[str, float | int | str]:
         """What a trial stores as its `compression` attribute (the toolkit's fields only when
         used, so a trial without them reads as before)."""
-        out = {"prune": self.prune, "finetune_epochs": self.finetune_epochs}
-        out["quantize"] = self.quantize
+        out: dict[str, float | int | str] = {
+            "prune": self.prune,
+            "finetune_epochs": self.finetune_epochs,
+            "quantize": self.quantize,
+        }
         if self.rank_ratio < 1.0:
             out["rank_ratio"] = self.rank_ratio
         if self.distill_alpha > 0:
