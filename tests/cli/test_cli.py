@@ -37,6 +37,9 @@ def test_help_does_not_import_torch_or_ray():
         (["search", "mlp", "--data", "digits", "--trials", "0"], "trials >= 1"),
         (["search", "mlp", "--data", "digits", "--objectives", "size_bytes"], "'accuracy'"),
         (["search", "mlp", "--data", "digits", "--storage", "x.db"], "not a database URL"),
+        (["search", "mlp", "--data", "digits", "--teacher", "nope"], "give SEARCH:TRIAL"),
+        (["search", "mlp", "--data", "digits", "--init-from", "."], "has no model.pt2"),
+        (["search", "mlp", "--data", "digits", "--warm-start", "x"], "no database at"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(capsys, tmp_path, monkeypatch, argv, message):
