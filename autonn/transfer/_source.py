@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autonn.errors import StoreError, UsageError
+from autonn.errors import AutonnError, StoreError, UsageError
 from autonn.store import display_url, download, load_search, upload
 
 if TYPE_CHECKING:
@@ -105,14 +105,16 @@ def check_teacher(source: ModelSource, data: Dataset) -> None:
     number of outputs (a teacher must come from the same inputs and targets)."""
     import torch
 
-    model = source_model(source, data)
     try:
         with torch.no_grad():
-            out = model(torch.from_numpy(data.x_train[:2]))
+            out = source_model(source, data)(torch.from_numpy(data.x_train[:2]))
+    except AutonnError:
+        raise  # its files are missing: StoreError says where they were looked for
     except Exception as exc:
+        first = (str(exc).strip().splitlines() or ["(no message)"])[0]
         raise UsageError(
             f"teacher {source.label} cannot take this data's inputs "
-            f"{tuple(data.input_shape)}: {type(exc).__name__}: {exc}"
+            f"{tuple(data.input_shape)}: {type(exc).__name__}: {first}"
         ) from None
     if tuple(out.shape) != (2, data.n_outputs):
         raise UsageError(

@@ -130,3 +130,19 @@ def test_a_package_and_a_trial_load_as_the_model_they_hold(tmp_path):
             assert state.keys() == model.state_dict().keys()
             for name, tensor in model.state_dict().items():
                 assert torch.equal(state[name], tensor)
+
+
+def test_a_teacher_for_other_inputs_or_classes_is_refused_before_the_search(tmp_path):
+    from autonn.data import load_dataset
+    from autonn.transfer._source import ModelSource, check_teacher
+
+    wine, digits = load_dataset("wine", seed=0), load_dataset("digits", seed=0)
+    (tmp_path / "pkg").mkdir()
+    head = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))  # digits' inputs, wine's 3 classes
+    example = torch.from_numpy(digits.x_train[:2])
+    torch.export.save(torch.export.export(head, (example,)), tmp_path / "pkg" / "model.pt2")
+    source = ModelSource("package:x", str(tmp_path / "pkg"))
+    with pytest.raises(UsageError, match="gives 3 outputs per sample, but this data needs 10"):
+        check_teacher(source, digits)
+    with pytest.raises(UsageError, match=r"cannot take this data's inputs \(13,\)"):
+        check_teacher(source, wine)
