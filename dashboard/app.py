@@ -23,7 +23,7 @@ from autonn.store import display_url, list_searches
 from autonn.task import METRICS
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
-from dashboard.reads import derived, load
+from dashboard.reads import derived, load, pareto_figure
 
 TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
 
@@ -176,7 +176,7 @@ def search_page(storage: str, name: str, options: dict) -> None:
             if done.empty:
                 no_complete(search)
             else:
-                pareto_tab(df, options)
+                pareto_tab(storage, name, live, df, options)
     if tabs["Progress"].open:
         with tabs["Progress"]:
             progress_tab(storage, name, live, df)
@@ -233,10 +233,12 @@ def no_complete(search) -> None:
     )
 
 
-def pareto_tab(df, options: dict) -> None:
+def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
     selected = st.session_state.get("selected_trial")
-    fig = figures.pareto(
-        df,
+    fig = pareto_figure(
+        storage,
+        name,
+        live,
         y=options["y"],
         color_by=options["color_by"],
         show_pruned=options["show_pruned"],
