@@ -115,8 +115,23 @@ def sidebar_options(info) -> dict:
     color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
     show_pruned = side.checkbox("Show trials stopped early")
     show_failed = side.checkbox("Show failed trials")
+    options = dict(
+        live=live,
+        interval=interval,
+        metric=metric,
+        y=queries.score_columns(metric)[which],
+        color_by="family" if color_by == "model family" else "quantization",
+        show_pruned=show_pruned,
+        show_failed=show_failed,
+    )
     side.divider()
-    side.markdown("**Constraints**")
+    # The limits show once asked for: two number inputs less to draw on every visit (number
+    # inputs were the costliest widgets of the sidebar in headless Chromium).
+    constrain = side.checkbox(
+        "Constraints", help="A size limit and a bound on the metric: the front's feasible part."
+    )
+    if not constrain:
+        return dict(options, max_size=None, bound=None)
     max_kb = side.number_input(
         "max size (KB)", min_value=0.0, value=None, step=1.0, placeholder="none"
     )
@@ -134,17 +149,7 @@ def sidebar_options(info) -> dict:
         key=f"bound-{metric}",
         **limits,
     )
-    return dict(
-        live=live,
-        interval=interval,
-        metric=metric,
-        y=queries.score_columns(metric)[which],
-        color_by="family" if color_by == "model family" else "quantization",
-        show_pruned=show_pruned,
-        show_failed=show_failed,
-        max_size=max_kb * 1024 if max_kb else None,
-        bound=bound,
-    )
+    return dict(options, max_size=max_kb * 1024 if max_kb else None, bound=bound)
 
 
 def metric_title(metric: str) -> str:
@@ -293,9 +298,12 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
         ]
         if c in front and not front[c].isna().all()
     ]
-    st.dataframe(
-        front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
-    )
+    # On demand: a table is the costliest element to draw after the chart (in headless
+    # Chromium), and the chart's hover and the Export tab already show each front trial.
+    if st.toggle(f"Table of the {len(front)} front trials", key="front_table"):
+        st.dataframe(
+            front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
+        )
 
 
 def progress_tab(storage: str, name: str, live, df) -> None:
