@@ -106,6 +106,26 @@ def sidebar_options(info) -> dict:
     side.divider()
     metric = info.metric
     up = queries.maximised(metric)
+    defaults = dict(
+        live=live,
+        interval=interval,
+        metric=metric,
+        y=metric,
+        color_by="quantization",
+        show_pruned=False,
+        show_failed=False,
+        max_size=None,
+        bound=None,
+    )
+    # The chart's options show once asked for: every widget costs the browser time on every
+    # visit (in headless Chromium the page's elements, not its data, made it slower than a bare
+    # Streamlit page), and the defaults are what most visits want.
+    if not side.toggle(
+        "Chart options",
+        help=f"Test {metric}, colour by model family, trials stopped early or failed, and "
+        f"constraints. Off: validation {metric}, coloured by number format, no constraints.",
+    ):
+        return defaults
     which = side.radio(
         metric_title(metric),
         list(queries.score_columns(metric)),
@@ -115,23 +135,8 @@ def sidebar_options(info) -> dict:
     color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
     show_pruned = side.checkbox("Show trials stopped early")
     show_failed = side.checkbox("Show failed trials")
-    options = dict(
-        live=live,
-        interval=interval,
-        metric=metric,
-        y=queries.score_columns(metric)[which],
-        color_by="family" if color_by == "model family" else "quantization",
-        show_pruned=show_pruned,
-        show_failed=show_failed,
-    )
     side.divider()
-    # The limits show once asked for: two number inputs less to draw on every visit (number
-    # inputs were the costliest widgets of the sidebar in headless Chromium).
-    constrain = side.checkbox(
-        "Constraints", help="A size limit and a bound on the metric: the front's feasible part."
-    )
-    if not constrain:
-        return dict(options, max_size=None, bound=None)
+    side.markdown("**Constraints**")
     max_kb = side.number_input(
         "max size (KB)", min_value=0.0, value=None, step=1.0, placeholder="none"
     )
@@ -149,7 +154,15 @@ def sidebar_options(info) -> dict:
         key=f"bound-{metric}",
         **limits,
     )
-    return dict(options, max_size=max_kb * 1024 if max_kb else None, bound=bound)
+    return dict(
+        defaults,
+        y=queries.score_columns(metric)[which],
+        color_by="family" if color_by == "model family" else "quantization",
+        show_pruned=show_pruned,
+        show_failed=show_failed,
+        max_size=max_kb * 1024 if max_kb else None,
+        bound=bound,
+    )
 
 
 def metric_title(metric: str) -> str:

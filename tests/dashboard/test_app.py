@@ -144,16 +144,17 @@ def front_table(at):
     return at.dataframe[0].value
 
 
-def constraints(at) -> None:
-    """Tick the sidebar's Constraints box, which shows the size limit and the metric's bound."""
-    next(c for c in at.checkbox if c.label == "Constraints").check().run()
+def chart_options(at) -> None:
+    """Turn on the sidebar's Chart options: the test metric, colours, stopped and failed
+    trials, the size limit and the metric's bound."""
+    next(t for t in at.toggle if t.label == "Chart options").set_value(True).run()
     assert not at.exception
 
 
 def test_constraints_count_the_feasible_front_and_rules_pick_within_them(made, monkeypatch):
     at = run(made.storage, monkeypatch, search=made.full)
-    assert not at.number_input  # the limits show once asked for
-    constraints(at)
+    assert not at.number_input and not at.radio  # the chart's options show once asked for
+    chart_options(at)
     max_kb, min_acc = at.number_input
     max_kb.set_value(30.0)
     min_acc.set_value(0.8)
@@ -173,6 +174,7 @@ def test_constraints_count_the_feasible_front_and_rules_pick_within_them(made, m
 
 def test_switches_do_not_break_the_page(made, monkeypatch):
     at = run(made.storage, monkeypatch, search=made.full)
+    chart_options(at)
     next(r for r in at.radio if r.label == "Accuracy").set_value("test")
     next(r for r in at.radio if r.label == "Colour by").set_value("model family")
     for box in at.checkbox:
@@ -274,8 +276,8 @@ def test_a_regression_search_shows_rmse_and_never_accuracy(made_regression, monk
     assert float(shown["best val rmse"]) == pytest.approx(
         front_table(at)["rmse"].min(), rel=1e-3
     )  # the lowest rmse is the best
+    chart_options(at)
     assert next(r for r in at.radio if r.label == "rmse").options == ["validation", "test"]
-    constraints(at)
     assert [n.label for n in at.number_input] == ["max size (KB)", "max rmse"]
     (chart,) = at.get("plotly_chart")
     assert json.loads(chart.proto.spec)["layout"]["yaxis"]["title"]["text"] == "validation rmse"
@@ -294,7 +296,7 @@ def test_a_maximum_rmse_constrains_the_front_and_the_pick_rule(made_regression, 
     at = run(reg.storage, monkeypatch, search=reg.full)
     front = front_table(at)
     bound = float(front["rmse"].median())
-    constraints(at)
+    chart_options(at)
     next(n for n in at.number_input if n.label == "max rmse").set_value(bound).run()
     assert not at.exception
     meets = int((front["rmse"] <= bound).sum())
