@@ -11,6 +11,7 @@ autonn.load("exports/digits").predict(raw_inputs)
 __version__ = "0.1.0"
 
 import importlib
+import importlib.util
 import sys
 import types
 
@@ -60,6 +61,9 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_WHERE[name]), name)
         globals()[name] = value
         return value
+    # A subpackage (`autonn.compress`), which the eager imports used to load as a side effect.
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'autonn' has no attribute {name!r}")
 
 

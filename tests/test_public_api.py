@@ -30,6 +30,12 @@ def test_search_and_export_stay_functions_after_their_subpackages_are_imported()
     assert sys.modules["autonn.search"].search is search
 
 
+def test_a_subpackage_loads_on_first_use():
+    code = "import autonn; print(autonn.compress.__name__, autonn.task.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["autonn.compress", "autonn.task"]
+
+
 def test_an_unknown_name_is_an_attribute_error():
     try:
         autonn.no_such_name  # noqa: B018
