@@ -85,6 +85,11 @@ class _Package(types.ModuleType):
             return  # the import system recording the subpackage
         self.__dict__[f"_set_{name}"] = value  # e.g. a test's monkeypatch
 
+    def __reduce__(self):
+        # By reference, as pickle and cloudpickle (Ray) treat a plain module: a function pickled
+        # by value with `autonn` among its globals (a search space from a file) carries it.
+        return importlib.import_module, (self.__name__,)
+
     search = property(
         lambda self: self._function("search"), lambda self, v: self._assign("search", v)
     )

@@ -36,6 +36,16 @@ def test_a_subpackage_loads_on_first_use():
     assert out.stdout.split() == ["autonn.compress", "autonn.task"]
 
 
+def test_the_package_pickles_by_reference_as_a_module_does():
+    """Ray pickles a space function from a file by value, with `autonn` among its globals."""
+    import pickle
+
+    from ray import cloudpickle
+
+    assert cloudpickle.loads(cloudpickle.dumps(autonn)) is autonn
+    assert pickle.loads(pickle.dumps(autonn)) is autonn
+
+
 def test_an_unknown_name_is_an_attribute_error():
     try:
         autonn.no_such_name  # noqa: B018
