@@ -23,7 +23,7 @@ from autonn.store import display_url, list_searches
 from autonn.task import METRICS
 from dashboard import figures, queries
 from dashboard.queries import human_bytes
-from dashboard.reads import derived, load
+from dashboard.reads import derived, load, pareto_figure
 
 TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
 
@@ -106,6 +106,26 @@ def sidebar_options(info) -> dict:
     side.divider()
     metric = info.metric
     up = queries.maximised(metric)
+    defaults = dict(
+        live=live,
+        interval=interval,
+        metric=metric,
+        y=metric,
+        color_by="quantization",
+        show_pruned=False,
+        show_failed=False,
+        max_size=None,
+        bound=None,
+    )
+    # The chart's options show once asked for: every widget costs the browser time on every
+    # visit (in headless Chromium the page's elements, not its data, made it slower than a bare
+    # Streamlit page), and the defaults are what most visits want.
+    if not side.toggle(
+        "Chart options",
+        help=f"Test {metric}, colour by model family, trials stopped early or failed, and "
+        f"constraints. Off: validation {metric}, coloured by number format, no constraints.",
+    ):
+        return defaults
     which = side.radio(
         metric_title(metric),
         list(queries.score_columns(metric)),
@@ -135,9 +155,7 @@ def sidebar_options(info) -> dict:
         **limits,
     )
     return dict(
-        live=live,
-        interval=interval,
-        metric=metric,
+        defaults,
         y=queries.score_columns(metric)[which],
         color_by="family" if color_by == "model family" else "quantization",
         show_pruned=show_pruned,
@@ -176,7 +194,7 @@ def search_page(storage: str, name: str, options: dict) -> None:
             if done.empty:
                 no_complete(search)
             else:
-                pareto_tab(df, options)
+                pareto_tab(storage, name, live, df, options)
     if tabs["Progress"].open:
         with tabs["Progress"]:
             progress_tab(storage, name, live, df)
@@ -233,10 +251,12 @@ def no_complete(search) -> None:
     )
 
 
-def pareto_tab(df, options: dict) -> None:
+def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
     selected = st.session_state.get("selected_trial")
-    fig = figures.pareto(
-        df,
+    fig = pareto_figure(
+        storage,
+        name,
+        live,
         y=options["y"],
         color_by=options["color_by"],
         show_pruned=options["show_pruned"],
@@ -291,9 +311,12 @@ def pareto_tab(df, options: dict) -> None:
         ]
         if c in front and not front[c].isna().all()
     ]
-    st.dataframe(
-        front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
-    )
+    # On demand: a table is the costliest element to draw after the chart (in headless
+    # Chromium), and the chart's hover and the Export tab already show each front trial.
+    if st.toggle(f"Table of the {len(front)} front trials", key="front_table"):
+        st.dataframe(
+            front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
+        )
 
 
 def progress_tab(storage: str, name: str, live, df) -> None:

@@ -24,13 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from autonn.errors import StoreError
-from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage
-from autonn.store._read import study_id_of
+from autonn.store._open import DEFAULT_STORAGE, display_url, open_reader
+from autonn.store._read import study_id_in_sql
 from autonn.store._records import CONFIG_ATTR, Search, SearchInfo, TrialRecord, trial_record
 from autonn.store._tables import (
     ATTRS,
+    DIRECTIONS,
     PARAMS,
     STUDIES,
+    STUDY_ATTRS,
     TRIALS,
     VALUES,
     state_name,
@@ -59,8 +61,8 @@ class LiveSearch:
         self.version = 0  # goes up whenever a refresh found something new
         self.fetched = 0  # trials read by the last refresh (what a refresh costs)
         self._lock = threading.Lock()
-        self._rdb = open_storage(storage)
-        self._study_id = study_id_of(self._rdb, name, storage)
+        self._reader = open_reader(storage)  # Optuna's storage only if a plain read fails
+        self._study_id = study_id_in_sql(self._reader, name, storage)
         self._info: SearchInfo | None = None
         self._records: dict[int, TrialRecord] = {}  # trial_id -> record
         self._fast_failures = 0
@@ -69,7 +71,7 @@ class LiveSearch:
     def refresh(self) -> Search:
         with self._lock:
             if self._info is None:
-                self._info = _search_info(self._rdb, self._study_id, self.name)
+                self._info = _search_info(self._reader, self._study_id, self.name)
             changed = self._read()
             if changed or self._search is None:
                 self.version += 1
@@ -96,8 +98,7 @@ class LiveSearch:
             raise StoreError(f"cannot read {display_url(self.storage)}: {exc}") from exc
 
     def _read_new(self) -> bool:
-        engine = self._rdb.engine
-        with engine.connect() as conn:
+        with self._reader.connect() as conn:
             here = select(STUDIES.c.study_name).where(STUDIES.c.study_id == self._study_id)
             if conn.execute(here).scalar() != self.name:
                 self._restart()  # deleted, perhaps made again under the same name
@@ -133,10 +134,10 @@ class LiveSearch:
 
     def _restart(self) -> None:
         try:
-            self._study_id = study_id_of(self._rdb, self.name, self.storage)
+            self._study_id = study_id_in_sql(self._reader, self.name, self.storage)
         except StoreError:
             raise StoreError(f"the search {self.name!r} is no longer in the database") from None
-        self._info = _search_info(self._rdb, self._study_id, self.name)
+        self._info = _search_info(self._reader, self._study_id, self.name)
         self._records = {}
 
     def _children(self, conn, ids: list[int]) -> dict[int, tuple[dict, list, dict]]:
@@ -171,7 +172,7 @@ class LiveSearch:
             .order_by(PARAMS.c.param_id)
         ):
             if r.trial_id in wanted:
-                external = _distribution(r.distribution_json).to_external_repr(r.param_value)
+                external = _to_external(r.distribution_json)(r.param_value)
                 out[r.trial_id][1].append((r.param_name, external))
         for r in conn.execute(
             select(ATTRS.c.trial_id, ATTRS.c.key, ATTRS.c.value_json)
@@ -183,18 +184,35 @@ class LiveSearch:
         return out
 
     def _read_all(self) -> bool:
-        frozen = self._rdb.get_all_trials(self._study_id, deepcopy=False)
+        rdb = self._reader.rdb
+        frozen = rdb.get_all_trials(self._study_id, deepcopy=False)
         # Keyed as the SQL path keys them; the storage's public lookup, one query a trial, on
         # this fallback path only.
-        trial_id = functools.partial(
-            self._rdb.get_trial_id_from_study_id_trial_number, self._study_id
-        )
+        trial_id = functools.partial(rdb.get_trial_id_from_study_id_trial_number, self._study_id)
         self._records = {trial_id(t.number): trial_record(t, self._info.objectives) for t in frozen}
         self.fetched = len(frozen)
         return True
 
 
-def _search_info(rdb, study_id: int, name: str) -> SearchInfo:
+def _search_info(reader, study_id: int, name: str) -> SearchInfo:
+    try:
+        with reader.connect() as conn:
+            config = conn.execute(
+                select(STUDY_ATTRS.c.value_json).where(
+                    STUDY_ATTRS.c.study_id == study_id, STUDY_ATTRS.c.key == CONFIG_ATTR
+                )
+            ).scalar()
+            n_objectives = len(
+                conn.execute(
+                    select(DIRECTIONS.c.objective).where(DIRECTIONS.c.study_id == study_id)
+                )
+                .scalars()
+                .all()
+            )
+        return SearchInfo.from_config(name, json.loads(config) if config else {}, n_objectives, {})
+    except SQLAlchemyError as exc:
+        logger.warning("plain read of %s failed (%s); using Optuna's API", name, exc)
+    rdb = reader.rdb
     config = rdb.get_study_user_attrs(study_id).get(CONFIG_ATTR, {})
     return SearchInfo.from_config(name, config, len(rdb.get_study_directions(study_id)), {})
 
@@ -235,8 +253,20 @@ def _stored_value(value: float | None, value_type: Any) -> float:
 
 
 @functools.lru_cache(maxsize=1024)
-def _distribution(distribution_json: str):
-    # A search has a handful of distinct distributions; parsing each once is most of the saving.
+def _to_external(distribution_json: str):
+    """A stored param value (a float) -> the value the trial saw, as the distribution's
+    `to_external_repr` gives it. A search has a handful of distinct distributions; parsing each
+    once is most of the saving. The three distributions Optuna writes are done here, as Optuna
+    does them (importing Optuna costs 0.2 s a process); any other goes through Optuna."""
+    stored = json.loads(distribution_json)
+    name = stored.get("name")
+    if name == "FloatDistribution":
+        return float
+    if name == "IntDistribution":
+        return int
+    if name == "CategoricalDistribution":
+        choices = tuple(stored["attributes"]["choices"])
+        return lambda value: choices[int(value)]
     from optuna.distributions import json_to_distribution
 
-    return json_to_distribution(distribution_json)
+    return json_to_distribution(distribution_json).to_external_repr

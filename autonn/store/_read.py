@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from autonn.errors import StoreError
-from autonn.store._open import DEFAULT_STORAGE, display_url, open_storage
+from autonn.store._open import DEFAULT_STORAGE, display_url, open_reader, open_storage
 from autonn.store._records import CONFIG_ATTR, Search, SearchInfo, trial_record
 from autonn.store._tables import DIRECTIONS, STUDIES, STUDY_ATTRS, TRIALS, state_name
 
@@ -25,10 +25,13 @@ def list_searches(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
     of many large searches. If these SELECTs fail (a schema they do not know), Optuna's API
     reads instead.
     """
-    rdb = open_storage(storage)
+    reader = open_reader(storage)
     try:
-        return _list_in_sql(rdb)
+        return _list_in_sql(reader)
     except SQLAlchemyError as exc:
+        # Opening Optuna's storage raises what open_storage would (a schema of another
+        # version, say); a database without Optuna's tables gets them, as before.
+        rdb = reader.rdb
         where = display_url(storage)
         logger.warning("plain read of %s failed (%s); using Optuna's API", where, exc)
     try:
@@ -37,8 +40,8 @@ def list_searches(storage: str = DEFAULT_STORAGE) -> list[SearchInfo]:
         raise StoreError(f"cannot read {display_url(storage)}: {exc}") from exc
 
 
-def _list_in_sql(rdb) -> list[SearchInfo]:
-    with rdb.engine.connect() as conn:
+def _list_in_sql(reader) -> list[SearchInfo]:
+    with reader.connect() as conn:
         studies = conn.execute(select(STUDIES).order_by(STUDIES.c.study_id)).all()
         counts: dict[int, Counter] = {s.study_id: Counter() for s in studies}
         by_state = select(TRIALS.c.study_id, TRIALS.c.state, func.count()).group_by(
@@ -86,6 +89,19 @@ def load_search(name: str, storage: str = DEFAULT_STORAGE) -> Search:
     counts = Counter(t.state for t in trials)
     info = SearchInfo(info.name, info.config, info.objectives, dict(counts))
     return Search(info=info, trials=trials, storage=storage)
+
+
+def study_id_in_sql(reader, name: str, storage: str) -> int:
+    """`study_id_of` with a plain SELECT; Optuna's API if that fails."""
+    try:
+        with reader.connect() as conn:
+            found = conn.execute(
+                select(STUDIES.c.study_id).where(STUDIES.c.study_name == name)
+            ).scalar()
+    except SQLAlchemyError as exc:
+        logger.debug("plain read of %s failed (%s); using Optuna's API", name, exc)
+        return study_id_of(reader.rdb, name, storage)
+    return found if found is not None else study_id_of(reader.rdb, name, storage)
 
 
 def study_id_of(rdb, name: str, storage: str) -> int:

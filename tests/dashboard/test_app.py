@@ -75,9 +75,9 @@ def test_a_search_with_data_shows_counts_and_the_pareto_chart(made, monkeypatch)
     (chart,) = at.get("plotly_chart")
     assert chart.proto.spec  # the figure's JSON went to the page
     assert at.header[0].value == made.full
-    assert at.toggle[0].value is True  # running trials: live refresh starts on
-    front_table = at.dataframe[0].value
-    assert front_table["size_bytes"].is_monotonic_increasing
+    assert live_toggle(at).value is True  # running trials: live refresh starts on
+    assert not at.dataframe  # the front's table shows on demand
+    assert front_table(at)["size_bytes"].is_monotonic_increasing
 
 
 @pytest.mark.parametrize("tab", TABS[1:])
@@ -133,8 +133,28 @@ def test_a_search_with_no_complete_trial_explains_why_the_front_is_missing(made,
             assert len(at.dataframe[0].value) == 5  # 4 finished (none complete), 1 running
 
 
+def live_toggle(at):
+    return next(t for t in at.toggle if t.label == "Live refresh")
+
+
+def front_table(at):
+    """Turn on the table of the front's trials (under the chart) and return it."""
+    at.toggle(key="front_table").set_value(True).run()
+    assert not at.exception
+    return at.dataframe[0].value
+
+
+def chart_options(at) -> None:
+    """Turn on the sidebar's Chart options: the test metric, colours, stopped and failed
+    trials, the size limit and the metric's bound."""
+    next(t for t in at.toggle if t.label == "Chart options").set_value(True).run()
+    assert not at.exception
+
+
 def test_constraints_count_the_feasible_front_and_rules_pick_within_them(made, monkeypatch):
     at = run(made.storage, monkeypatch, search=made.full)
+    assert not at.number_input and not at.radio  # the chart's options show once asked for
+    chart_options(at)
     max_kb, min_acc = at.number_input
     max_kb.set_value(30.0)
     min_acc.set_value(0.8)
@@ -154,11 +174,12 @@ def test_constraints_count_the_feasible_front_and_rules_pick_within_them(made, m
 
 def test_switches_do_not_break_the_page(made, monkeypatch):
     at = run(made.storage, monkeypatch, search=made.full)
+    chart_options(at)
     next(r for r in at.radio if r.label == "Accuracy").set_value("test")
     next(r for r in at.radio if r.label == "Colour by").set_value("model family")
     for box in at.checkbox:
         box.check()
-    at.toggle[0].set_value(False)
+    live_toggle(at).set_value(False)
     at.run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
@@ -253,8 +274,9 @@ def test_a_regression_search_shows_rmse_and_never_accuracy(made_regression, monk
     infos = [i for i in list_searches(reg.storage) if i.name == reg.full]
     assert infos and infos[0].metric == "rmse"
     assert float(shown["best val rmse"]) == pytest.approx(
-        at.dataframe[0].value["rmse"].min(), rel=1e-3
+        front_table(at)["rmse"].min(), rel=1e-3
     )  # the lowest rmse is the best
+    chart_options(at)
     assert next(r for r in at.radio if r.label == "rmse").options == ["validation", "test"]
     assert [n.label for n in at.number_input] == ["max size (KB)", "max rmse"]
     (chart,) = at.get("plotly_chart")
@@ -272,8 +294,9 @@ def test_a_regression_search_shows_rmse_and_never_accuracy(made_regression, monk
 def test_a_maximum_rmse_constrains_the_front_and_the_pick_rule(made_regression, monkeypatch):
     reg = made_regression
     at = run(reg.storage, monkeypatch, search=reg.full)
-    front = at.dataframe[0].value
+    front = front_table(at)
     bound = float(front["rmse"].median())
+    chart_options(at)
     next(n for n in at.number_input if n.label == "max rmse").set_value(bound).run()
     assert not at.exception
     meets = int((front["rmse"] <= bound).sum())

@@ -31,3 +31,38 @@ def test_empty_database_lists_nothing(tmp_path):
     assert autonn.list_searches(url) == []
     with pytest.raises(autonn.StoreError, match="holds no search yet"):
         autonn.load_search("x", url)
+
+
+def test_reading_does_not_set_up_optunas_storage(tmp_path):
+    """list_searches and LiveSearch read with plain SELECTs: no Optuna, no alembic (0.4 s)."""
+    import subprocess
+    import sys
+
+    from dashboard._synthetic import write_search
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    write_search(url, "s", trials=5, seed=0)
+    code = (
+        "import sys; from autonn.store import LiveSearch, list_searches; "
+        f"assert [i.name for i in list_searches({url!r})] == ['s']; "
+        f"assert len(LiveSearch('s', {url!r}).refresh().trials) == 5; "
+        "print(sorted(m for m in ('optuna', 'alembic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_sqlite_file_without_optunas_tables_lists_nothing(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "bare.db"
+    sqlite3.connect(path).close()  # a database file, no tables in it
+    url = f"sqlite:///{path}"
+    assert autonn.list_searches(url) == []
+    with pytest.raises(autonn.StoreError, match="no search named 'x'"):
+        autonn.store.LiveSearch("x", url)
+
+
+def test_an_unreachable_server_is_one_clear_error_when_listing():
+    with pytest.raises(autonn.StoreError, match="cannot open database postgresql://me:\\*\\*\\*"):
+        autonn.list_searches("postgresql://me:secret@127.0.0.1:1/autonn")
