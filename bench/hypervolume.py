@@ -26,7 +26,13 @@ The last line is machine-readable:
 When moasha's median never reaches it within the budget, the line gives the upper bound
 t_random / budget and `moasha_reached=0`.
 
+--ray running: the autonn methods join one Ray head started before the runs with `ray start`
+(token auth, all this machine's CPUs), as on a cluster where Ray is already up, instead of each
+starting a local Ray of its own. The plain loop is unchanged. Ray's start is then outside every
+budget; each search still starts its own worker processes.
+
     python bench/hypervolume.py [--data digits] [--budget 60] [--seeds 3] [--epochs 10]
+                                [--ray local|running] [--methods plain,moasha,...]
                                 [--json out.json] [--png docs/hypervolume.png]
 
 --png needs matplotlib: pip install -e '.[bench]'.
@@ -35,11 +41,13 @@ t_random / budget and `moasha_reached=0`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -89,7 +97,9 @@ def reference_point(data: str) -> tuple[float, float, int]:
 # --- the methods -------------------------------------------------------------------------------
 
 
-def run_method(method: str, data: str, seed: int, budget: float, epochs: int, root: Path) -> dict:
+def run_method(
+    method: str, data: str, seed: int, budget: float, epochs: int, root: Path, address: str | None
+) -> dict:
     """Run one method for `budget` seconds in its own process; its finished trials, timed."""
     storage = f"sqlite:///{root}/{method}-{seed}.db"
     name = f"hv-{method}-{seed}"
@@ -103,10 +113,14 @@ def run_method(method: str, data: str, seed: int, budget: float, epochs: int, ro
                "--max-epochs", str(epochs), "--sampler", sampler, "--scheduler", scheduler,
                "--seed", str(seed), "--storage", storage, "--max-concurrent", "2",
                "--artifacts", str(root / f"art-{method}-{seed}")]  # fmt: skip
+        cmd += ["--address", address] if address else []
     log = open(root / f"{method}-{seed}.log", "w")  # noqa: SIM115 - closed below
     zero = datetime.now()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {**os.environ, "RAY_AUTH_MODE": "token"} if address else None
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+    )
     try:
         proc.wait(timeout=budget)
     except subprocess.TimeoutExpired:
@@ -183,6 +197,42 @@ def plain_worker(data: str, seed: int, budget: float, epochs: int, storage: str)
         study.optimize(objective, timeout=max(left, 0.0), catch=(autonn.TrialFailed,))
 
 
+@contextlib.contextmanager
+def running_ray(wanted: bool):
+    """A Ray head started once with `ray start` (yields its address), or None for local Rays."""
+    if not wanted:
+        yield None
+        return
+    import psutil
+
+    # Short: Ray's temp dir ends up in Unix socket paths, which may be at most 107 bytes.
+    root = Path(tempfile.mkdtemp(prefix="hv", dir="/tmp"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray = Path(sys.executable).with_name("ray")
+    subprocess.run(
+        [str(ray), "start", "--head", f"--port={port}", "--include-dashboard=false",
+         f"--temp-dir={root}", f"--num-cpus={os.cpu_count()}", "--disable-usage-stats"],
+        env={**os.environ, "RAY_AUTH_MODE": "token"}, check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield (root / "ray_current_cluster").read_text().strip()
+    finally:
+        # Not `ray stop`, which stops every Ray on the machine: the processes naming this head's
+        # temp dir, and their children.
+        mine = set()
+        for p in psutil.process_iter(["cmdline"]):
+            if any(str(root) in arg for arg in p.info["cmdline"] or ()):
+                mine.add(p)
+                with contextlib.suppress(psutil.Error):
+                    mine.update(p.children(recursive=True))
+        for p in mine:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        psutil.wait_procs(mine, timeout=10)
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -219,19 +269,21 @@ def report(data: str, runs: list[dict], budget: float, ref, png: str | None) -> 
     # Speedup on the median curves, read every second.
     fine = [float(s) for s in range(1, int(budget) + 1)]
     fine_curves = median_curves(runs, ref, fine)
-    target = fine_curves["random"][-1]
-    t_random = first_reach(fine, fine_curves["random"], target)
-    t_moasha = first_reach(fine, fine_curves["moasha"], target)
-    reached = t_moasha is not None
-    speedup = t_random / (t_moasha if reached else budget)
-    print(
-        f"random's final median hypervolume {target:.4f} reached at {t_random:.0f} s; "
-        + (f"moasha reached it at {t_moasha:.0f} s" if reached else "moasha never reached it")
-    )
+    speedup, reached, t_random, t_moasha = None, False, None, None
+    if "random" in fine_curves and "moasha" in fine_curves:
+        target = fine_curves["random"][-1]
+        t_random = first_reach(fine, fine_curves["random"], target)
+        t_moasha = first_reach(fine, fine_curves["moasha"], target)
+        reached = t_moasha is not None
+        speedup = t_random / (t_moasha if reached else budget)
+        print(
+            f"random's final median hypervolume {target:.4f} reached at {t_random:.0f} s; "
+            + (f"moasha reached it at {t_moasha:.0f} s" if reached else "moasha never reached it")
+        )
     checks = {
         rival: all(m >= r - 1e-12 for m, r in zip(table["moasha"], table[rival], strict=True))
         for rival in ("plain", "asha")
-        if rival in table
+        if rival in table and "moasha" in table
     }
     for rival, ok in checks.items():
         lost = [
@@ -283,6 +335,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument(
+        "--ray", choices=["local", "running"], default="local",
+        help="local: each autonn run starts its own Ray; running: all join one started before",
+    )  # fmt: skip
     parser.add_argument("--json", help="write every run's timed trials here")
     parser.add_argument("--png", help="write the median curves here")
     parser.add_argument("--from-json", help="report on a JSON written before, without running")
@@ -303,22 +359,26 @@ def main() -> None:
     ref = (ref_err, ref_size)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print(f"{args.data}, mlp space, {args.epochs} epochs, {args.budget:.0f} s per run, "
-          f"seeds 0..{args.seeds - 1}; reference point: error {ref_err}, log10 bytes "
-          f"{ref_size:.3f} (largest fp32 mlp: {params} params)")  # fmt: skip
+          f"Ray {args.ray}, seeds 0..{args.seeds - 1}; reference point: error {ref_err}, "
+          f"log10 bytes {ref_size:.3f} (largest fp32 mlp: {params} params)")  # fmt: skip
     methods = args.methods.split(",")
     runs = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, running_ray(args.ray == "running") as address:
         for seed in range(args.seeds):  # methods interleaved, so load on the machine hits all
             for method in methods:
-                r = run_method(method, args.data, seed, args.budget, args.epochs, Path(tmp))
+                r = run_method(
+                    method, args.data, seed, args.budget, args.epochs, Path(tmp), address
+                )
                 runs.append(r)
                 in_budget = sum(1 for t in r["trials"] if t["t"] <= args.budget)
                 final = curve(r["trials"], ref, [args.budget])[0]
+                first = f"{r['trials'][0]['t']:.1f} s" if r["trials"] else "none"
                 print(f"  seed {seed} {method:<7} rc {r['rc']:>3}  stopped after "
                       f"{r['stopped_s']:5.1f} s  {r['counts']}  complete in budget {in_budget}  "
-                      f"hv {final:.4f}", flush=True)  # fmt: skip
+                      f"first complete {first}  hv {final:.4f}", flush=True)  # fmt: skip
                 if args.json:
-                    saved = {"data": args.data, "budget": args.budget, "ref": ref, "runs": runs}
+                    saved = {"data": args.data, "budget": args.budget, "ref": ref, "runs": runs,
+                             "ray": args.ray}  # fmt: skip
                     Path(args.json).write_text(json.dumps(saved))
     result = report(args.data, runs, args.budget, ref, args.png)
     print_last(result)
@@ -326,8 +386,9 @@ def main() -> None:
 
 def print_last(result: dict) -> None:
     ok = all(result["checks"].values())
+    speedup = "n/a" if result["speedup"] is None else f"{result['speedup']:.2f}"
     print(
-        f"speedup={result['speedup']:.2f} moasha_reached={int(result['reached'])} "
+        f"speedup={speedup} moasha_reached={int(result['reached'])} "
         f"moasha_ge_plain_and_asha={int(ok)} data={result['data']}"
     )
 
