@@ -249,7 +249,9 @@ def first_reach(times: list[float], values: list[float], target: float) -> float
     return next((t for t, v in zip(times, values, strict=True) if v >= target - 1e-12), None)
 
 
-def report(data: str, runs: list[dict], budget: float, ref, png: str | None) -> dict:
+def report(
+    data: str, runs: list[dict], budget: float, ref, png: str | None, ray: str = "local"
+) -> dict:
     points = [budget * k / 10 for k in range(1, 11)]
     table = median_curves(runs, ref, points)
     seeds = sorted({r["seed"] for r in runs})
@@ -296,14 +298,14 @@ def report(data: str, runs: list[dict], budget: float, ref, png: str | None) -> 
             + (f"; not at {', '.join(lost)}" if lost else "")
         )
     if png:
-        plot(data, fine, fine_curves, budget, len(seeds), png)
+        plot(data, fine, fine_curves, budget, len(seeds), png, ray)
     return {
         "data": data, "points": points, "table": table, "speedup": speedup, "reached": reached,
         "t_random": t_random, "t_moasha": t_moasha, "checks": checks,
     }  # fmt: skip
 
 
-def plot(data: str, times, curves, budget, n_seeds, png: str) -> None:
+def plot(data: str, times, curves, budget, n_seeds, png: str, ray: str) -> None:
     try:
         import matplotlib
     except ImportError:
@@ -319,7 +321,8 @@ def plot(data: str, times, curves, budget, n_seeds, png: str) -> None:
         )
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel("hypervolume (error, log10 bytes)")
-    ax.set_title(f"{data}, mlp space: median over {n_seeds} seeds, 2-core CPU")
+    started = "Ray already running" if ray == "running" else "each run starts Ray"
+    ax.set_title(f"{data}, mlp space, {started}: median over {n_seeds} seeds, 2-core CPU")
     ax.set_xlim(0, budget)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -352,7 +355,10 @@ def main() -> None:
 
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
-        result = report(saved["data"], saved["runs"], saved["budget"], saved["ref"], args.png)
+        result = report(
+            saved["data"], saved["runs"], saved["budget"], saved["ref"], args.png,
+            saved.get("ray", "local"),
+        )  # fmt: skip
         print_last(result)
         return
     ref_err, ref_size, params = reference_point(args.data)
@@ -380,7 +386,7 @@ def main() -> None:
                     saved = {"data": args.data, "budget": args.budget, "ref": ref, "runs": runs,
                              "ray": args.ray}  # fmt: skip
                     Path(args.json).write_text(json.dumps(saved))
-    result = report(args.data, runs, args.budget, ref, args.png)
+    result = report(args.data, runs, args.budget, ref, args.png, args.ray)
     print_last(result)
 
 
