@@ -16,10 +16,10 @@ import pytest
 
 
 class Cluster:
-    def __init__(self, root: Path, worker_env: dict[str, str]) -> None:
+    def __init__(self, root: Path, worker_env: dict[str, str], head_env: dict[str, str]) -> None:
         self.root = root  # Ray's temp dir: its address file and sessions stay out of /tmp/ray
         self.env = {**os.environ, "RAY_AUTH_MODE": "token"}
-        self._start("--head", f"--port={_free_port()}", "--include-dashboard=false")
+        self._start("--head", f"--port={_free_port()}", "--include-dashboard=false", env=head_env)
         self.address = (root / "ray_current_cluster").read_text().strip()
         self._start(f"--address={self.address}", env=worker_env)
 
@@ -62,14 +62,18 @@ def _free_port() -> int:
 
 @pytest.fixture
 def ray_cluster():
-    """Start a head and one worker node; `ray_cluster(worker_env)` returns the Cluster."""
+    """Start a head and one worker node; `ray_cluster(worker_env, head_env)` returns the Cluster.
+
+    A node's workers see the environment its `ray start` had, never the driver's."""
     started: list[Cluster] = []
     roots: list[str] = []
 
-    def start(worker_env: dict[str, str] | None = None) -> Cluster:
+    def start(
+        worker_env: dict[str, str] | None = None, head_env: dict[str, str] | None = None
+    ) -> Cluster:
         # Short: the temp dir ends up in Unix socket paths, which may be at most 107 bytes.
         roots.append(tempfile.mkdtemp(prefix="rc", dir="/tmp"))
-        started.append(Cluster(Path(roots[-1]), worker_env or {}))
+        started.append(Cluster(Path(roots[-1]), worker_env or {}, head_env or {}))
         return started[-1]
 
     yield start

@@ -136,13 +136,16 @@ def test_two_nodes_need_the_token_and_each_trial_records_its_node(ray_cluster, t
 
 
 def test_a_lost_node_is_retried_on_the_other_and_ray_stays_quiet(ray_cluster, tmp_path, storage):
-    cluster = ray_cluster({"AUTONN_TEST_DOOMED": "1"})  # only the worker node kills itself
+    # Only the worker node kills itself. Ray's workers take their node's environment, not the
+    # driver's, so the head says so itself: a doomed head took the driver's node down with it
+    # (exit code 1) whenever a trial there built its model first.
+    cluster = ray_cluster({"AUTONN_TEST_DOOMED": "1"}, head_env={"AUTONN_TEST_DOOMED": "0"})
     name = f"lost-node-{uuid.uuid4().hex[:8]}"
     done = _cli(
         "search", _dying_space(tmp_path, "node"), "--data", "wine", "--name", name,
         "--trials", "4", "--max-epochs", "2", "--no-early-stop", "--max-concurrent", "2",
         "--address", cluster.address, "--storage", storage, "--artifacts", str(tmp_path / "art"),
-        env={"RAY_AUTH_MODE": "token", "AUTONN_TEST_DOOMED": "0"},  # the driver and head: no
+        env={"RAY_AUTH_MODE": "token", "AUTONN_TEST_DOOMED": "0"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "died").exists()
