@@ -137,8 +137,8 @@ def test_two_nodes_need_the_token_and_each_trial_records_its_node(ray_cluster, t
 
 def test_a_lost_node_is_retried_on_the_other_and_ray_stays_quiet(ray_cluster, tmp_path, storage):
     # Only the worker node kills itself. Ray's workers take their node's environment, not the
-    # driver's, so the head says so itself: a doomed head took the driver's node down with it
-    # (exit code 1) whenever a trial there built its model first.
+    # driver's, so the head says so itself: a head that killed itself could take the driver
+    # down with it (exit code 1, once Ray had marked the driver's node dead).
     cluster = ray_cluster({"AUTONN_TEST_DOOMED": "1"}, head_env={"AUTONN_TEST_DOOMED": "0"})
     name = f"lost-node-{uuid.uuid4().hex[:8]}"
     done = _cli(
