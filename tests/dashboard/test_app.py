@@ -32,7 +32,9 @@ def texts(elements) -> str:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The headline's line, "trials **62** · complete **40** · ...", as {label: value}."""
+    (line,) = [m.value for m in at.markdown if m.value.startswith("trials **")]
+    return {label.strip(): value for label, value in re.findall(r"([^·*]+)\*\*([^*]+)\*\*", line)}
 
 
 def test_missing_database_says_so_and_how_to_fix_it(tmp_path, monkeypatch):
