@@ -35,6 +35,8 @@ from pathlib import Path
 
 OWN = "autonn"
 ATTR_FUNCTIONS = {"getattr", "setattr", "hasattr", "delattr"}
+# Documented public API despite the underscore (os._exit: leave a forked child at once).
+PUBLIC = {("os", "_exit")}
 
 
 def is_private(name: str) -> bool:
@@ -113,6 +115,8 @@ class Checker(ast.NodeVisitor):
         return out
 
     def allowed(self, receiver: ast.expr, attr: str) -> bool:
+        if isinstance(receiver, ast.Name) and (receiver.id, attr) in PUBLIC:
+            return True
         if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
             return bool(self.stack) and attr in self.defined_for(self.stack[-1])
         if isinstance(receiver, ast.Name):

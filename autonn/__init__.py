@@ -12,8 +12,6 @@ __version__ = "0.1.0"
 
 import importlib
 import importlib.util
-import sys
-import types
 
 # Public names and the module each comes from. They are imported when first used (PEP 562), so
 # that `import autonn.store` (the dashboard) or `autonn --help` does not pay for Optuna, the
@@ -28,14 +26,14 @@ _WHERE = {
     "StoreError": "autonn.errors",
     "TrialFailed": "autonn.errors",
     "UsageError": "autonn.errors",
-    "ExportResult": "autonn.export",
-    "Predictor": "autonn.export",
-    "VerificationFailed": "autonn.export",
-    "export": "autonn.export",
-    "load": "autonn.export",
-    "RunConfig": "autonn.search",
-    "SearchConfig": "autonn.search",
-    "search": "autonn.search",
+    "ExportResult": "autonn.package",
+    "Predictor": "autonn.package",
+    "VerificationFailed": "autonn.package",
+    "export": "autonn.package",
+    "load": "autonn.package",
+    "RunConfig": "autonn.tune",
+    "SearchConfig": "autonn.tune",
+    "search": "autonn.tune",
     "CNN": "autonn.space",
     "DSCNN": "autonn.space",
     "MLP": "autonn.space",
@@ -70,35 +68,6 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-class _Package(types.ModuleType):
-    """`autonn.search` and `autonn.export` are functions and also the names of subpackages.
-    Importing a subpackage sets the package's attribute to the module; these properties keep the
-    function there, as the eager imports did, while `import autonn.search` still works."""
-
-    def _function(self, name: str):
-        override = self.__dict__.get(f"_set_{name}")
-        return override if override is not None else __getattr__(name)
-
-    def _assign(self, name: str, value) -> None:
-        if isinstance(value, types.ModuleType) and value.__name__ == f"autonn.{name}":
-            return  # the import system recording the subpackage
-        self.__dict__[f"_set_{name}"] = value  # e.g. a test's monkeypatch
-
-    def __reduce__(self):
-        # By reference, as pickle and cloudpickle (Ray) treat a plain module: a function pickled
-        # by value with `autonn` among its globals (a search space from a file) carries it.
-        return importlib.import_module, (self.__name__,)
-
-    search = property(
-        lambda self: self._function("search"), lambda self, v: self._assign("search", v)
-    )
-    export = property(
-        lambda self: self._function("export"), lambda self, v: self._assign("export", v)
-    )
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BUILTIN_DATASETS",

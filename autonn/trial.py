@@ -26,8 +26,6 @@ PROGRAM = "model.pt2"  # the torch program `autonn export` makes from WEIGHTS
 # Families autonn ships, whose rebuild and torch program are tested; a user's own model is checked
 # in every trial.
 _BUILTIN_FAMILIES = (MLP, CNN, DSCNN)
-# Static int8 calibration needs a representative sample, not the whole training set.
-CALIBRATION_SAMPLES = 256
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,10 @@ def run_trial(
         fit["distill"] = Distillation(teacher, c.distill_alpha, c.distill_temperature, data.task)
     curve = train(model, config.train, *split, epochs=epochs, seed=seed, report=report, **fit)
     train_seconds = time.perf_counter() - started
-    params_trained = count_parameters(model)
+    n_params_trained = count_parameters(model)
     kept = best_epoch(curve, metric)  # train() ended on these weights
 
-    score_pruned = score_factorised = None
+    score_channel_pruned = score_factorised = None
     factorised: list[str] = []
     if c.prune > 0:
         from autonn.compress import prune_structured
@@ -95,7 +93,7 @@ def run_trial(
             example,
             fresh=lambda: config.build(data.input_shape, data.n_outputs),
         )
-        score_pruned = _score(model, data, metric)
+        score_channel_pruned = _score(model, data, metric)
     if c.rank_ratio < 1.0:
         factorised = factorise(model, c.rank_ratio)
         score_factorised = _score(model, data, metric) if factorised else None
@@ -108,13 +106,13 @@ def run_trial(
     attrs = {
         **outcome.attrs,
         "family": config.family,
-        "params": count_parameters(model),
-        "params_trained": params_trained,
+        "n_params": count_parameters(model),
+        "n_params_trained": n_params_trained,
         "epochs": epochs,
         "curve": curve,
         f"{metric}_trained": curve[kept - 1],
         "best_epoch": kept,
-        f"{metric}_pruned": score_pruned,
+        f"{metric}_channel_pruned": score_channel_pruned,
         "compression": c.as_dict(),
         "train_seconds": round(train_seconds, 3),
         "seconds": round(time.perf_counter() - started, 3),
@@ -191,8 +189,11 @@ def _check_export(config: ModelConfig, data: Dataset, out_dir: Path) -> None:
 
 def calibration_sample(data: Dataset) -> np.ndarray:
     """The training inputs int8-static calibrates on: the same for every trial of a search."""
+    from autonn.measure import MAX_CALIBRATION_SAMPLES
+
     rng = np.random.default_rng(0)
-    pick = rng.choice(len(data.x_train), min(CALIBRATION_SAMPLES, len(data.x_train)), replace=False)
+    n = min(MAX_CALIBRATION_SAMPLES, len(data.x_train))
+    pick = rng.choice(len(data.x_train), n, replace=False)
     return data.x_train[pick]
 
 

@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 def part_a(storage: str) -> dict[str, float]:
     out: dict[str, float] = {}
     t0 = time.perf_counter()
+    from autonn.dashboard import figures, queries
     from autonn.store import LiveSearch, list_searches, load_search
-    from dashboard import figures, queries
 
     out["import_s"] = time.perf_counter() - t0
     t = time.perf_counter()
@@ -106,7 +106,7 @@ def part_b(storage: str, warm_up: bool = False) -> dict[str, float]:
         out["streamlit_runtime_start_s"] = time.perf_counter() - t
     if warm_up:  # what dashboard/_server.py does while the server starts
         t = time.perf_counter()
-        from dashboard.reads import warm
+        from autonn.dashboard.reads import warm
 
         warm(storage)
         out["server_warm_up_s"] = time.perf_counter() - t
@@ -133,7 +133,7 @@ def part_b(storage: str, warm_up: bool = False) -> dict[str, float]:
 
 
 def part_c(storage: str, rounds: int = 5) -> dict:
-    import dashboard
+    import autonn.dashboard as dashboard
 
     if not CHROMIUM.exists():
         return {}
@@ -244,7 +244,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from dashboard._synthetic import write_search
+    from tests.dashboard.synthetic import write_search
 
     with tempfile.TemporaryDirectory(prefix="autonn-bench-dashboard-") as tmp:
         storage = f"sqlite:///{tmp}/bench.db"

@@ -37,7 +37,7 @@ def run(space: str, trials: int, epochs: int, root: str) -> autonn.Search:
         c = t.attrs["compression"]
         print(
             f"  trial {t.number:3d}  val {t.accuracy:.4f}  test {t.test_accuracy:.4f}  "
-            f"{int(t.size_bytes):7d} B  params {t.attrs['params']:6d}  prune {c['prune']:.2f}  "
+            f"{int(t.size_bytes):7d} B  params {t.attrs['n_params']:6d}  prune {c['prune']:.2f}  "
             f"{c['quantize']:12s} {_arch(t.params)}"
         )
     return result

@@ -28,8 +28,8 @@ from autonn.data import load_dataset
 from autonn.space import load_space
 from autonn.train import best_epoch, predict_logits, seed_everything, train
 
-SETS = {"digits": ("search_spaces.cnn:uncompressed", "classification"),
-        "diabetes": ("search_spaces.mlp:uncompressed", "regression")}  # fmt: skip
+SETS = {"digits": ("autonn.spaces.cnn:uncompressed", "classification"),
+        "diabetes": ("autonn.spaces.mlp:uncompressed", "regression")}  # fmt: skip
 
 
 def _configs(spec: str, k: int) -> list:

@@ -55,8 +55,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as root:
-        fp32 = run("search_spaces.cnn:uncompressed", "fp32", args.trials, args.epochs, root)
-        comp = run("search_spaces.cnn:space", "compressed", args.trials, args.epochs, root)
+        fp32 = run("autonn.spaces.cnn:uncompressed", "fp32", args.trials, args.epochs, root)
+        comp = run("autonn.spaces.cnn:space", "compressed", args.trials, args.epochs, root)
     best_fp32 = max(fp32.pareto, key=lambda t: t.accuracy)
     print(
         f"\nmost accurate fp32 model: trial {best_fp32.number}, val {best_fp32.accuracy:.4f}, "

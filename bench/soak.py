@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 
 import autonn
-from autonn.search import _searcher
+from autonn.tune import _searcher
 
 SPACE = """
 import autonn

@@ -6,7 +6,7 @@ searcher asks for C concurrent trials; then the whole batch is told values from 
 objective (so TPE leaves its startup phase and concentrates), and the next batch is asked.
 Samplers compared (all multi-objective: maximise accuracy, minimise size, as a search's study):
 
-    liar        TPE with constant_liar=True, seeded: what autonn.search._study.sampler builds
+    liar        TPE with constant_liar=True, seeded: what autonn.tune._study.sampler builds
     no-liar     TPE with constant_liar=False (Optuna 5.0 turned it on by default)
     liar+start  TPE with constant_liar=True and n_startup_trials=max(10, 2 * C)
 
@@ -38,7 +38,7 @@ NEAR = 0.05
 
 
 def sampler(kind: str, seed: int, concurrency: int) -> optuna.samplers.BaseSampler:
-    if kind == "liar":  # as autonn.search._study.sampler builds it for "tpe"
+    if kind == "liar":  # as autonn.tune._study.sampler builds it for "tpe"
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     if kind == "no-liar":
         return optuna.samplers.TPESampler(seed=seed, constant_liar=False)

@@ -52,13 +52,13 @@ SPACES = {
 
 
 def low_rank(trial):
-    from search_spaces.mlp import _mlp
+    from autonn.spaces.mlp import _mlp
 
     return _mlp(trial, compressed=True, low_rank=True)
 
 
 def distill(trial):
-    from search_spaces.mlp import _mlp
+    from autonn.spaces.mlp import _mlp
 
     return _mlp(trial, compressed=True, distill=True)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "autonn"
 # The CLI, its live display, and the predict.py script every exported package holds.
-TALKS = {"cli.py", "_progress.py", "export/_standalone.py"}
+TALKS = {"cli/__init__.py", "cli/_display.py", "package/_standalone.py"}
 
 
 def test_no_library_module_prints_or_writes_to_the_terminal():

@@ -1,6 +1,6 @@
 """Every model family runs a whole trial without Ray: train, prune, quantize, export, measure, and
 rebuild from its config and saved weights, as `autonn export` does. The built-in dscnn family on
-images (2-D) and signals (1-D), and the worked examples of a user's own model (search_spaces/)."""
+images (2-D) and signals (1-D), and the worked examples of a user's own model (autonn/spaces/)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import torch
 
 import autonn
 from autonn.measure import onnx_accuracy, onnx_logits
+from autonn.spaces.residual_cnn import ResidualCNN
+from autonn.spaces.residual_mlp import ResidualMLP
 from autonn.train import predict_logits
 from autonn.trial import ARTIFACT, WEIGHTS, rebuild_model, run_trial, torch_program
-from search_spaces.residual_cnn import ResidualCNN
-from search_spaces.residual_mlp import ResidualMLP
 
 FAMILIES = {
     "dscnn2d": (autonn.DSCNN(width=0.5, depth=3, expansion=2), "digits"),
@@ -62,7 +62,7 @@ def test_a_pruned_trial_in_every_number_format_measures_its_artifact(
     artifact = tmp_path / ARTIFACT
     assert out.values["size_bytes"] == artifact.stat().st_size
     assert out.values["accuracy"] == pytest.approx(onnx_accuracy(artifact, data.x_val, data.y_val))
-    assert out.attrs["params"] < 0.6 * out.attrs["params_trained"]  # pruning really shrank it
+    assert out.attrs["n_params"] < 0.6 * out.attrs["n_params_trained"]  # pruning really shrank it
     assert out.attrs["family"] == type(config).family
     if quantize == "int8-static":
         # Weights and activations in int8: every conv and the classifier run as quantized ops on

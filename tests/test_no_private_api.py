@@ -74,7 +74,7 @@ def test_autonn_own_privates_pass(tmp_path):
         """,
         mod="""
         import autonn.space._models
-        from autonn.search._moasha import _helper
+        from autonn.tune._moasha import _helper
         from autonn.made_up import Base
 
         class Child(Base):

@@ -20,14 +20,19 @@ def test_every_public_name_resolves():
     assert set(autonn.__all__) <= set(dir(autonn))
 
 
-def test_search_and_export_stay_functions_after_their_subpackages_are_imported():
-    import autonn.export
-    import autonn.search
-    from autonn.export import export
-    from autonn.search import search
+def test_search_and_export_are_functions_and_their_packages_have_other_names():
+    """No public function shadows a subpackage: the packages behind them are autonn.tune (Ray
+    Tune) and autonn.package (the exported package), importable under their own names."""
+    import autonn.package as package
+    import autonn.tune as tune
 
-    assert autonn.search is search and autonn.export is export
-    assert sys.modules["autonn.search"].search is search
+    assert callable(autonn.search) and autonn.search is tune.search
+    assert callable(autonn.export) and autonn.export is package.export
+    assert tune.SearchConfig is autonn.SearchConfig
+    for shadowed in ("autonn.search", "autonn.export"):
+        code = f"import {shadowed}"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert "ModuleNotFoundError" in out.stderr, shadowed
 
 
 def test_a_subpackage_loads_on_first_use():
@@ -38,12 +43,9 @@ def test_a_subpackage_loads_on_first_use():
 
 def test_the_package_pickles_by_reference_as_a_module_does():
     """Ray pickles a space function from a file by value, with `autonn` among its globals."""
-    import pickle
-
     from ray import cloudpickle
 
     assert cloudpickle.loads(cloudpickle.dumps(autonn)) is autonn
-    assert pickle.loads(pickle.dumps(autonn)) is autonn
 
 
 def test_an_unknown_name_is_an_attribute_error():
@@ -58,7 +60,7 @@ def test_an_unknown_name_is_an_attribute_error():
 def test_importing_the_package_and_its_store_does_not_import_optuna():
     code = (
         "import sys, autonn, autonn.store; "
-        "print(sorted(m for m in ('optuna', 'autonn.export', 'autonn.space') if m in sys.modules))"
+        "print(sorted(m for m in ('optuna', 'autonn.package', 'autonn.space') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -5,11 +5,11 @@ those of the file it saves.
 """
 
 from autonn.measure._onnx import export_onnx
-from autonn.measure._quantize import QUANTIZE_MODES, quantize_onnx
+from autonn.measure._quantize import MAX_CALIBRATION_SAMPLES, quantize_onnx
 from autonn.measure._runtime import file_bytes, latency_ms, onnx_accuracy, onnx_logits
 
 __all__ = [
-    "QUANTIZE_MODES",
+    "MAX_CALIBRATION_SAMPLES",
     "export_onnx",
     "file_bytes",
     "latency_ms",

@@ -33,10 +33,10 @@ from onnx import TensorProto, helper, numpy_helper
 
 from autonn.errors import TrialFailed
 from autonn.measure._runtime import session
+from autonn.space._configs import QUANTIZATIONS
 
 log = logging.getLogger("autonn.measure")
 
-QUANTIZE_MODES = ("fp32", "fp16", "int8-dynamic", "int8-static")
 # Calibration past a few hundred samples changes the min/max ranges little and costs time.
 MAX_CALIBRATION_SAMPLES = 256
 _CALIBRATION_BATCH = 64
@@ -54,8 +54,8 @@ def quantize_onnx(
     `calibration` (standardised training inputs, batch first) is needed for "int8-static" only.
     Raises TrialFailed when the quantizer or onnxruntime cannot handle the model.
     """
-    if mode not in QUANTIZE_MODES:
-        raise ValueError(f"`mode` must be one of {QUANTIZE_MODES}, but got {mode!r}.")
+    if mode not in QUANTIZATIONS:
+        raise ValueError(f"`mode` must be one of {QUANTIZATIONS}, but got {mode!r}.")
     if mode == "int8-static" and (calibration is None or len(calibration) == 0):
         raise ValueError("int8-static quantization needs calibration inputs, but got none.")
     fp32_path, out_path = Path(fp32_path), Path(out_path)

@@ -20,10 +20,13 @@ from autonn.space._configs import ModelConfig
 SpaceFn = Callable[[optuna.Trial], ModelConfig]
 
 BUILTIN_SPACES = {
-    "mlp": "search_spaces.mlp:space",
-    "cnn": "search_spaces.cnn:space",
-    "dscnn": "search_spaces.dscnn:space",
+    "mlp": "autonn.spaces.mlp:space",
+    "cnn": "autonn.spaces.cnn:space",
+    "dscnn": "autonn.spaces.dscnn:space",
 }
+# autonn 0.1-0.2 installed the ready-made spaces as a top-level package; searches stored then hold
+# specs such as "search_spaces.mlp:space", which now live in autonn.spaces.
+_OLD_SPACES = "search_spaces."
 # Sampling a space must be instant: the driver calls it for every trial while workers wait.
 SLOW_SPACE_SECONDS = 1.0
 
@@ -103,6 +106,8 @@ class SearchSpace:
 def load_space(spec: str) -> SearchSpace:
     """Load "path/to/file.py:fn", "package.module:fn" or a built-in name ("mlp", "cnn", "dscnn")."""
     resolved = BUILTIN_SPACES.get(spec, spec)
+    if resolved.startswith(_OLD_SPACES):
+        resolved = "autonn.spaces." + resolved.removeprefix(_OLD_SPACES)
     target, sep, attr = resolved.rpartition(":")
     if not sep or not target or not attr:
         names = ", ".join(sorted(BUILTIN_SPACES))

@@ -21,11 +21,14 @@ from autonn.store._records import (
     CONFIG_ATTR,
     COSTS,
     OBJECTIVES,
+    STATE_WORDS,
     Search,
     SearchInfo,
     TrialRecord,
     quality_metric,
+    state_word,
     trial_record,
+    upgrade_attrs,
 )
 
 __all__ = [
@@ -47,6 +50,9 @@ __all__ = [
     "open_storage",
     "pareto_front",
     "quality_metric",
+    "STATE_WORDS",
+    "state_word",
+    "upgrade_attrs",
     "sqlite_path",
     "study_id_of",
     "trial_location",

@@ -26,7 +26,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from autonn.errors import StoreError
 from autonn.store._open import DEFAULT_STORAGE, display_url, open_reader
 from autonn.store._read import study_id_in_sql
-from autonn.store._records import CONFIG_ATTR, Search, SearchInfo, TrialRecord, trial_record
+from autonn.store._records import (
+    CONFIG_ATTR,
+    Search,
+    SearchInfo,
+    TrialRecord,
+    trial_record,
+    upgrade_attrs,
+)
 from autonn.store._tables import (
     ATTRS,
     DIRECTIONS,
@@ -123,7 +130,7 @@ class LiveSearch:
                 state=state_name(row.state),
                 values=_named(values, objectives),
                 params=dict(params),
-                attrs=attrs,
+                attrs=upgrade_attrs(attrs),
                 started=row.datetime_start,
                 finished=row.datetime_complete,
                 metric=self._info.metric,

@@ -16,6 +16,37 @@ COSTS = {"size_bytes": "minimize", "latency_ms": "minimize"}
 OBJECTIVES = {**{m.name: m.direction for m in METRICS.values()}, **COSTS}
 
 
+# Two kinds of "pruned" meet in autonn: Optuna's PRUNED state (the scheduler stopped the trial's
+# training early) and channel pruning (compression). What a person reads says "stopped early" for
+# the one and "channel-pruned" for the other, never plain "pruned".
+STATE_WORDS = {
+    "COMPLETE": "complete",
+    "PRUNED": "stopped early",
+    "FAIL": "failed",
+    "RUNNING": "running",
+    "WAITING": "waiting",
+}
+# Attribute names of autonn 0.1-0.2 and what they are called now; read either way.
+_RENAMED_ATTRS = {"params": "n_params", "params_trained": "n_params_trained"}
+
+
+def state_word(state: str) -> str:
+    """How a person reads a trial state: PRUNED is "stopped early", not "pruned"."""
+    return STATE_WORDS.get(state, state.lower())
+
+
+def upgrade_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A trial's attributes under today's names, whichever release stored them: the parameter
+    count was `params`, and the score after channel pruning `<metric>_pruned`."""
+    out = dict(attrs)
+    for old, new in _RENAMED_ATTRS.items():
+        if old in out and new not in out:
+            out[new] = out.pop(old)
+    for key in [k for k in out if k.endswith("_pruned") and not k.endswith("_channel_pruned")]:
+        out.setdefault(key.removesuffix("_pruned") + "_channel_pruned", out.pop(key))
+    return out
+
+
 def quality_metric(objectives) -> str:
     """The search's metric among its objectives; "accuracy" for a search stored before tasks."""
     return next((o for o in objectives if o in METRICS), "accuracy")
@@ -150,7 +181,7 @@ def trial_record(frozen, objectives: tuple[str, ...]) -> TrialRecord:
         state=frozen.state.name,
         values=values,
         params=dict(frozen.params),
-        attrs=dict(frozen.user_attrs),
+        attrs=upgrade_attrs(frozen.user_attrs),
         started=frozen.datetime_start,
         finished=frozen.datetime_complete,
         metric=quality_metric(objectives),

@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from autonn.errors import AutonnError, StoreError, UsageError
 from autonn.store import display_url, download, load_search, upload
+from autonn.trial import PROGRAM, WEIGHTS
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
     from autonn.data import Dataset
-
-PROGRAM = "model.pt2"  # an exported package's torch program (autonn.trial.PROGRAM)
-WEIGHTS = "weights.pt"  # a trial's saved state dict (autonn.trial.WEIGHTS)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import sys
 
 from rich.console import Console
 
-from autonn._progress import SearchProgress, live_search_progress, on_terminal
 from autonn.cli import _counts, _progress, _setup_logging
-from autonn.search._protocol import TRIAL_EVENT
+from autonn.cli._display import SearchProgress, live_search_progress, on_terminal
+from autonn.tune._protocol import TRIAL_EVENT
 
 DIRECTIONS = {"accuracy": "maximize", "size_bytes": "minimize"}
 
@@ -31,7 +31,7 @@ def _event(number, state, done, *, total=4, before=0, accuracy=None, size=None):
 
 
 def _log(event):
-    logging.getLogger("autonn.search").info(
+    logging.getLogger("autonn.tune").info(
         "[%d/%d] trial %d %s", event["done"], event["total"], event["number"], event["state"],
         extra={TRIAL_EVENT: event},
     )  # fmt: skip
@@ -59,7 +59,7 @@ def test_the_display_counts_states_keeps_the_best_and_estimates_the_time_left():
     assert display.eta_seconds() == 10.0  # 1 trial left at 10 s per trial
     shown = _render(display)
     assert "4/5" in shown and "elapsed 0:40" in shown and "ETA 0:10" in shown
-    assert "3 complete, 1 pruned" in shown
+    assert "3 complete, 1 stopped early" in shown
     assert "best: trial 2 accuracy=0.9500 size_bytes=2000B" in shown
 
 
@@ -82,7 +82,7 @@ def test_every_log_line_is_printed_above_the_display_and_plain_logging_comes_bac
     console, out = _terminal()
     with live_search_progress(4, counts=_counts, console=console) as display:
         assert log.handlers == [display]
-        logging.getLogger("autonn.search").info("starting Ray")
+        logging.getLogger("autonn.tune").info("starting Ray")
         _log(_event(0, "COMPLETE", 1, accuracy=0.9, size=900))
     assert log.handlers == plain
     text = out.getvalue()

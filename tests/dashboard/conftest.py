@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from autonn.store import Search, SearchInfo, TrialRecord, open_storage
-from dashboard._synthetic import write_search
+from tests.dashboard.synthetic import write_search
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard
+import autonn.dashboard as dashboard
+from autonn.dashboard.app import TABS
 from autonn.store import list_searches
-from dashboard.app import TABS
 
 TIMEOUT = 30  # seconds; a run takes well under one, the first in a process pays the imports
 
@@ -229,7 +229,7 @@ def test_the_page_says_stopped_early_and_channel_pruned_never_plain_pruned(made,
 
 
 def test_the_trial_table_starts_narrow_and_offers_the_other_columns(made, monkeypatch):
-    from dashboard.app import TABLE_COLUMNS
+    from autonn.dashboard.app import TABLE_COLUMNS
 
     at = run(made.storage, monkeypatch, search=made.full, tab="Trials")
     table = at.dataframe[0].value
@@ -330,7 +330,7 @@ def test_a_regression_search_compares_only_with_searches_by_rmse(made_regression
 def test_the_export_message_names_the_metric_it_verified():
     from types import SimpleNamespace
 
-    from dashboard.app import checked
+    from autonn.dashboard.app import checked
 
     result = SimpleNamespace(metric="rmse", test_score=58.1234, stored_test_score=58.0)
     assert checked(result) == " Test rmse of the package: 58.12 (the search stored 58)."

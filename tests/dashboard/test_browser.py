@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-import dashboard
-from dashboard import queries
+import autonn.dashboard as dashboard
+from autonn.dashboard import queries
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from dashboard import figures, queries
+from autonn.dashboard import figures, queries
 
 FRONT = "Pareto front"
 
@@ -100,13 +100,13 @@ def test_the_size_axis_of_the_front_shows_units(df):
 
 def test_stopped_and_failed_trials_appear_only_when_asked(df):
     assert plotted_trials(figures.pareto(df)) == {0, 1, 2, 3}
-    fig = figures.pareto(df, show_pruned=True, show_failed=True)
+    fig = figures.pareto(df, show_stopped=True, show_failed=True)
     assert plotted_trials(fig) == {0, 1, 2, 3, 4, 5}
     (stopped,) = traces(fig, "stopped early")
     assert list(stopped.y) == [0.3]  # where its curve stopped
     (failed,) = traces(fig, "failed")
     assert list(failed.y) == [0.3]  # no accuracy: along the bottom of what is shown, not at 0
-    assert plotted_trials(figures.pareto(df, show_pruned=True)) == {0, 1, 2, 3, 4}
+    assert plotted_trials(figures.pareto(df, show_stopped=True)) == {0, 1, 2, 3, 4}
 
 
 def test_constraints_colour_the_feasible_part_of_the_front(df):
@@ -193,7 +193,7 @@ def _no_accuracy(fig) -> None:
 
 
 def test_a_regression_front_is_drawn_on_rmse(reg):
-    fig = figures.pareto(reg, show_pruned=True, show_failed=True)
+    fig = figures.pareto(reg, show_stopped=True, show_failed=True)
     (front,) = traces(fig, FRONT)
     assert [int(r[0]) for r in front.customdata] == [0, 1, 3]
     assert list(front.y) == [70.0, 60.0, 50.0]  # down as size grows: lower is better

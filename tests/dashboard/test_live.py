@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from autonn.errors import StoreError
 from autonn.store import LiveSearch, list_searches, load_search, open_storage
 from autonn.store._read import _list_via_optuna
-from dashboard._synthetic import _distributions, add_trials, write_search
+from tests.dashboard.synthetic import _distributions, add_trials, write_search
 
 
 def test_the_first_read_equals_load_search(made):

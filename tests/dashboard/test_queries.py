@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autonn.store import TrialRecord, pareto_front
-from dashboard import queries
+from autonn.dashboard import queries
+from autonn.store import TrialRecord, pareto_front, state_word
 
 
 def test_trials_frame_has_a_row_per_trial_and_marks_the_stored_front(mk):
@@ -167,8 +167,8 @@ def test_the_time_bin_follows_the_length_of_the_search(span_s, label):
 
 
 def test_page_words_keep_early_stopping_apart_from_channel_pruning(mk):
-    assert queries.state_word("PRUNED") == "stopped early"
-    assert queries.state_word("FAIL") == "failed"
+    assert state_word("PRUNED") == "stopped early"
+    assert state_word("FAIL") == "failed"
     df = queries.trials_frame(mk.search(mk.hand))
     hover = dict(zip(df["trial"], df["hover"], strict=True))
     assert "(stopped early)" in hover[4] and not re.search("(?<!channel-)pruned", hover[4])

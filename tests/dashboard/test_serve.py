@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import dashboard
-from dashboard.exporting import zip_folder
+import autonn.dashboard as dashboard
+from autonn.dashboard.exporting import zip_folder
 
 
 def test_serve_runs_streamlit_on_the_app_with_the_storage(monkeypatch):
@@ -142,8 +142,8 @@ def test_stopping_autonn_dashboard_stops_its_streamlit_server(empty_db, tmp_path
 
 
 def test_warm_reads_the_latest_search_before_anyone_opens_the_page(tmp_path):
-    from dashboard import reads
-    from dashboard._synthetic import write_search
+    from autonn.dashboard import reads
+    from tests.dashboard.synthetic import write_search
 
     storage = f"sqlite:///{tmp_path}/warm.db"  # its own file: the caches live for the process
     write_search(storage, "older", trials=3, seed=1)
@@ -156,7 +156,7 @@ def test_warm_reads_the_latest_search_before_anyone_opens_the_page(tmp_path):
 
 
 def test_warm_never_raises_on_a_bad_database(tmp_path):
-    from dashboard import reads
+    from autonn.dashboard import reads
 
     reads.warm(f"sqlite:///{tmp_path}/missing.db")  # the page says what is wrong, not the warm-up
     reads.warm("not a url")

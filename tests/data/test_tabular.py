@@ -12,7 +12,7 @@ import pytest
 import autonn
 from autonn.data import load_dataset
 from autonn.data._tabular import TabularSpec
-from autonn.export._package import STANDALONE_SOURCE
+from autonn.package._package import STANDALONE_SOURCE
 
 N = 80
 

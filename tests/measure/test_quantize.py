@@ -11,7 +11,8 @@ import pytest
 from onnx import TensorProto
 
 from autonn.errors import TrialFailed
-from autonn.measure import QUANTIZE_MODES, file_bytes, onnx_accuracy, quantize_onnx
+from autonn.measure import file_bytes, onnx_accuracy, quantize_onnx
+from autonn.space import QUANTIZATIONS
 
 # Largest |logit| difference to torch allowed for fp16 weights, relative to the largest |logit|.
 FP16_RTOL = 1e-2
@@ -25,7 +26,7 @@ def _run_plain(path, x: np.ndarray) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("mode", QUANTIZE_MODES)
+@pytest.mark.parametrize("mode", QUANTIZATIONS)
 def test_every_mode_runs_in_plain_onnxruntime(trained, mode, tmp_path):
     data = trained.data
     path = quantize_onnx(trained.onnx_path, tmp_path / f"{mode}.onnx", mode, data.x_train)

@@ -38,9 +38,9 @@ def space_file(tmp_path):
 
 
 def test_builtin_names_resolve_to_ready_made_spaces():
-    assert load_space("mlp").spec == "search_spaces.mlp:space"
-    assert load_space("cnn").spec == "search_spaces.cnn:space"
-    assert load_space("dscnn").spec == "search_spaces.dscnn:space"
+    assert load_space("mlp").spec == "autonn.spaces.mlp:space"
+    assert load_space("cnn").spec == "autonn.spaces.cnn:space"
+    assert load_space("dscnn").spec == "autonn.spaces.dscnn:space"
     assert isinstance(load_space("dscnn").check(), autonn.DSCNN)
 
 

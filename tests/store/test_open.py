@@ -38,7 +38,7 @@ def test_reading_does_not_set_up_optunas_storage(tmp_path):
     import subprocess
     import sys
 
-    from dashboard._synthetic import write_search
+    from tests.dashboard.synthetic import write_search
 
     url = f"sqlite:///{tmp_path}/r.db"
     write_search(url, "s", trials=5, seed=0)

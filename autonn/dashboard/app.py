@@ -1,0 +1,591 @@
+"""The autonn dashboard page. Widgets only: data comes from `queries`, figures from `figures`.
+
+Run it with `autonn dashboard --storage URL` (or `python -m streamlit run dashboard/app.py --
+--storage URL`). It only reads the database, through `autonn.store`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+try:
+    import autonn.dashboard as dashboard
+except ImportError:  # run from a checkout that is not installed: the repo root holds the package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    import autonn.dashboard as dashboard
+
+from autonn.dashboard import figures, queries
+from autonn.dashboard.queries import human_bytes
+from autonn.dashboard.reads import derived, load, pareto_figure
+from autonn.errors import AutonnError
+from autonn.store import display_url, list_searches, state_word
+from autonn.task import METRICS
+
+TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
+
+
+# --- page --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.set_page_config(page_title="autonn dashboard", layout="wide")
+    storage = dashboard.storage_from(sys.argv[1:], os.environ)
+    st.sidebar.title("autonn")
+    st.sidebar.caption(f"database: `{display_url(storage)}`")
+    try:
+        infos = list_searches(storage)
+    except AutonnError as exc:
+        st.title("autonn dashboard")
+        st.warning(f"Cannot open the database. {exc}")
+        st.info(
+            "Start a search first, e.g. `autonn search mlp --data digits`, or point the "
+            "dashboard at its database: `autonn dashboard --storage sqlite:///path/to/autonn.db`."
+        )
+        return
+    if not infos:
+        st.title("autonn dashboard")
+        st.info(
+            f"No search in {display_url(storage)} yet. Start one with "
+            f"`autonn search mlp --data digits --storage {display_url(storage)}`; "
+            "it shows up here when its first trial is stored."
+        )
+        st.button("Check again")
+        return
+
+    name = choose_search(infos)
+    if name is None:
+        return
+    info = next(i for i in infos if i.name == name)
+    options = sidebar_options(info)
+    run_every = options["interval"] if options["live"] else None
+    st.fragment(search_page, run_every=run_every)(storage, name, options)
+
+
+def choose_search(infos) -> str | None:
+    """The search to show: ?search=NAME in the URL, else the sidebar's choice (the latest first)."""
+    names = [i.name for i in infos]
+    sizes = {i.name: sum(i.counts.values()) for i in infos}
+    asked = st.query_params.get("search")
+    unknown = asked is not None and asked not in names
+    if unknown:
+        st.warning(
+            f"No search named {asked!r} in this database; searches there: {', '.join(names)}. "
+            "Choose one in the sidebar."
+        )
+
+    def remember() -> None:
+        st.query_params["search"] = st.session_state["search"]
+
+    return st.sidebar.selectbox(
+        "Search",
+        names,
+        index=None if unknown else names.index(asked) if asked in names else len(names) - 1,
+        key="search",
+        on_change=remember,
+        placeholder="choose a search",
+        format_func=lambda n: f"{n} ({sizes[n]} trials)",
+    )
+
+
+def sidebar_options(info) -> dict:
+    side = st.sidebar
+    running = info.counts.get("RUNNING", 0) + info.counts.get("WAITING", 0)
+    live = side.toggle(
+        "Live refresh", value=running > 0, help="Re-read new and running trials on an interval."
+    )
+    # Only while live: one widget less to draw on every other visit.
+    interval = (
+        side.select_slider("every (seconds)", options=[2, 5, 10, 30, 60], value=5, key="every")
+        if live
+        else st.session_state.get("every", 5)
+    )
+    side.divider()
+    metric = info.metric
+    up = queries.maximised(metric)
+    defaults = dict(
+        live=live,
+        interval=interval,
+        metric=metric,
+        y=metric,
+        color_by="quantization",
+        show_stopped=False,
+        show_failed=False,
+        max_size=None,
+        bound=None,
+    )
+    # The chart's options show once asked for: every widget costs the browser time on every
+    # visit (in headless Chromium the page's elements, not its data, made it slower than a bare
+    # Streamlit page), and the defaults are what most visits want.
+    if not side.toggle(
+        "Chart options",
+        help=f"Test {metric}, colour by model family, trials stopped early or failed, and "
+        f"constraints. Off: validation {metric}, coloured by number format, no constraints.",
+    ):
+        return defaults
+    which = side.radio(
+        metric_title(metric),
+        list(queries.score_columns(metric)),
+        horizontal=True,
+        help=f"The front is chosen on validation {metric}; test {metric} shows how it holds up.",
+    )
+    color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
+    show_stopped = side.checkbox("Show trials stopped early")
+    show_failed = side.checkbox("Show failed trials")
+    side.divider()
+    side.markdown("**Constraints**")
+    max_kb = side.number_input(
+        "max size (KB)", min_value=0.0, value=None, step=1.0, placeholder="none"
+    )
+    # A bound on the metric on the side its direction improves towards: "min accuracy" keeps
+    # what scores at least that, "max rmse" what errs at most that.
+    fraction = metric in METRICS and METRICS[metric].fraction
+    limits: dict = dict(min_value=0.0, max_value=1.0, step=0.01) if fraction else {"step": 0.01}
+    if not up and not fraction:
+        # An error is never negative (r2 can be); its scale is the target's, so %g, not 2 decimals.
+        limits = dict(min_value=0.0, format="%g")
+    bound = side.number_input(
+        f"{'min' if up else 'max'} {metric}",
+        value=None,
+        placeholder="none",
+        key=f"bound-{metric}",
+        **limits,
+    )
+    return dict(
+        defaults,
+        y=queries.score_columns(metric)[which],
+        color_by="family" if color_by == "model family" else "quantization",
+        show_stopped=show_stopped,
+        show_failed=show_failed,
+        max_size=max_kb * 1024 if max_kb else None,
+        bound=bound,
+    )
+
+
+def metric_title(metric: str) -> str:
+    """A metric's name as a heading: "Accuracy", "Balanced accuracy", "F1 macro", "rmse"."""
+    if metric in ("rmse", "mae", "r2"):  # abbreviations keep the name the CLI and picks use
+        return metric
+    return metric.replace("_", " ").capitalize()
+
+
+def search_page(storage: str, name: str, options: dict) -> None:
+    try:
+        live, search, df = load(storage, name)
+    except AutonnError as exc:
+        st.warning(f"Cannot read the search {name!r}: {exc}")
+        return
+    metric = queries.metric_of(df)
+    if options["metric"] != metric:  # the search changed between the sidebar and this read
+        options = {**options, "metric": metric, "y": metric, "bound": None}
+    headline(search, df)
+    done = queries.complete(df)
+    y = options["y"]
+    if y != metric and done[y].isna().all():
+        st.info(f"These trials have no test {metric} stored; showing validation {metric}.")
+        options = {**options, "y": metric}
+    # Only the open tab runs (on_change="rerun"): opening the page builds one figure, not seven.
+    tabs = dict(zip(TABS, st.tabs(TABS, key="tab", on_change="rerun"), strict=True))
+    if tabs["Pareto front"].open:
+        with tabs["Pareto front"]:
+            if done.empty:
+                no_complete(search)
+            else:
+                pareto_tab(storage, name, live, df, options)
+    if tabs["Progress"].open:
+        with tabs["Progress"]:
+            progress_tab(storage, name, live, df)
+    if tabs["Trials"].open:
+        with tabs["Trials"]:
+            trials_tab(df, name)
+    if tabs["Analysis"].open:
+        with tabs["Analysis"]:
+            analysis_tab(storage, name, live, search, df, options)
+    if tabs["Export"].open:
+        with tabs["Export"]:
+            export_tab(storage, name, search, df, options)
+    if tabs["Compare"].open:
+        with tabs["Compare"]:
+            compare_tab(storage, name, df, options)
+    st.caption(
+        f"{len(df)} trials · this refresh read {live.fetched} new or unfinished trial(s)"
+        + (f" · live, every {options['interval']} s" if options["live"] else "")
+    )
+
+
+def headline(search, df) -> None:
+    config = search.info.config
+    st.header(search.name)
+    bits = [
+        f"space `{config['space']}`" if config.get("space") else None,
+        f"data `{config['data']}`" if config.get("data") else None,
+        "objectives: " + ", ".join(search.objectives),
+        f"created {config['created']}" if config.get("created") else None,
+    ]
+    st.caption(" · ".join(b for b in bits if b))
+    counts = search.info.counts
+    done = queries.complete(df)
+    metric = queries.metric_of(df)
+    shown = {
+        "trials": len(df),
+        "complete": counts.get("COMPLETE", 0),
+        "stopped early": counts.get("PRUNED", 0),
+        "failed": counts.get("FAIL", 0),
+        "running": counts.get("RUNNING", 0) + counts.get("WAITING", 0),
+    }
+    if not done.empty:
+        best = queries.best_value(done[metric], metric)
+        shown[f"best val {metric}"] = queries.score_text(best, metric)
+        shown["smallest"] = human_bytes(done["size_bytes"].min())
+    # One line, not seven st.metric cards in columns: the browser draws the page 0.17-0.21 s
+    # sooner (docs/benchmarks.md, "the headline in one line").
+    st.markdown(" · ".join(f"{label} **{value}**" for label, value in shown.items()))
+
+
+def no_complete(search) -> None:
+    counts = search.info.counts
+    shown = ", ".join(f"{n} {s.lower()}" for s, n in counts.items()) or "no trials"
+    st.info(
+        f"No trial of {search.name!r} has completed yet ({shown}). The Pareto front appears "
+        "when the first trial is trained, compressed and measured; turn on Live refresh to "
+        "watch for it."
+    )
+
+
+def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
+    selected = st.session_state.get("selected_trial")
+    fig = pareto_figure(
+        storage,
+        name,
+        live,
+        y=options["y"],
+        color_by=options["color_by"],
+        show_stopped=options["show_stopped"],
+        show_failed=options["show_failed"],
+        max_size=options["max_size"],
+        bound=options["bound"],
+        selected=selected,
+    )
+    event = st.plotly_chart(
+        fig, key="pareto", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if points and points[0].get("customdata"):
+        clicked = int(points[0]["customdata"][0])
+        if clicked != selected:
+            st.session_state["selected_trial"] = clicked
+            st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
+    metric = options["metric"]
+    better = "higher" if queries.maximised(metric) else "lower"
+    st.caption(
+        "Every complete trial is a point, coloured by "
+        + ("number format" if options["color_by"] == "quantization" else "model family")
+        + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
+        "removing channels). The black step line is the Pareto front: no other trial is both "
+        f"smaller and better on {metric} ({better} is better). Trials that ASHA stopped early "
+        "have no size: 'Show trials stopped early' in the sidebar puts them beside the chart. "
+        "Click a point to select it for export and learning curves."
+    )
+    front = df[df["on_front"]].sort_values("size_bytes")
+    if options["max_size"] is not None or options["bound"] is not None:
+        ok = queries.feasible(
+            front,
+            max_size=options["max_size"],
+            bound=options["bound"],
+            y=options["y"],
+            metric=metric,
+        )
+        st.markdown(f"**{int(ok.sum())} of {len(front)}** front trials meet the constraints.")
+        front = front.assign(feasible=ok)
+    cols = [
+        c
+        for c in [
+            "trial",
+            metric,
+            f"test_{metric}",
+            "size_bytes",
+            "latency_ms",
+            "quantization",
+            "prune_ratio",
+            "n_params",
+            "feasible",
+        ]
+        if c in front and not front[c].isna().all()
+    ]
+    # On demand: a table is the costliest element to draw after the chart (in headless
+    # Chromium), and the chart's hover and the Export tab already show each front trial.
+    if st.toggle(f"Table of the {len(front)} front trials", key="front_table"):
+        st.dataframe(
+            front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
+        )
+
+
+def progress_tab(storage: str, name: str, live, df) -> None:
+    history = derived(storage, name, live.version, "hypervolume", live)
+    if history.empty:
+        st.info("The hypervolume starts with the first complete trial.")
+    else:
+        left, right = st.columns(2)
+        left.plotly_chart(figures.hypervolume(history, x="finished"), width="stretch")
+        if history["minutes"].notna().any():
+            right.plotly_chart(figures.hypervolume(history, x="minutes"), width="stretch")
+        st.caption(
+            f"Hypervolume: the area the front dominates, with {hypervolume_axis(df)} and log "
+            "size from the smallest model to a tenth past the largest. It only grows; flat "
+            "stretches mean recent trials did not improve the front."
+        )
+    counts = derived(storage, name, live.version, "throughput", live)
+    if not counts.empty:
+        st.markdown(f"**Trials finished per {counts.attrs['bin_label']}**")
+        st.plotly_chart(figures.throughput(counts), width="stretch")
+
+
+def hypervolume_axis(df) -> str:
+    """How the hypervolume measures the metric (`queries.normalised`), in words."""
+    metric = queries.metric_of(df)
+    if queries.maximised(metric):
+        zero = "0 (no better than predicting the mean)" if metric == "r2" else "0"
+        return f"{metric} from {zero} up to 1"
+    return f"{metric} from a tenth past the worst trial's down to 0 (a perfect fit)"
+
+
+# The trial table's first columns (for a search by accuracy; `table_order` names them for any
+# metric): what fits the page's width; the rest are one click away.
+TABLE_COLUMNS = [
+    "trial",
+    "state",
+    "accuracy",
+    "test_accuracy",
+    "size_bytes",
+    "latency_ms",
+    "quantization",
+    "prune_ratio",
+    "n_params",
+    "duration_s",
+]
+
+
+def table_order(metric: str) -> list[str]:
+    names = {"accuracy": metric, "test_accuracy": f"test_{metric}"}
+    return [names.get(c, c) for c in TABLE_COLUMNS]
+
+
+def trials_tab(df, name: str) -> None:
+    metric = queries.metric_of(df)
+    first = table_order(metric)
+    words = {s: state_word(s) for s in df["state"].unique()}
+    states = sorted(words.values())
+    left, right = st.columns([1, 2])
+    chosen = left.multiselect("States", states, default=states)
+    shown = df[df["state"].map(words).isin(chosen)].assign(state=lambda d: d["state"].map(words))
+    available = [c for c in df.columns if c != "hover" and not shown[c].isna().all()]
+    params = [c for c in df.attrs.get("params", []) if c in available]
+    extra = params + [c for c in available if c not in first and c not in params]
+    more = right.multiselect(
+        "More columns",
+        extra,
+        default=[],
+        format_func=queries.param_label,
+        help="Every column is in the CSV download.",
+    )
+    columns = [c for c in first if c in available] + more
+    st.dataframe(
+        shown[columns],
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config=table_columns(columns, metric),
+    )
+    st.download_button(
+        "Download CSV",
+        data=lambda: shown[available].to_csv(index=False),
+        file_name=f"{name}-trials.csv",
+        mime="text/csv",
+    )
+
+
+def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
+    """Short headers, number formats and widths (pixels), so that the columns fit the page: the
+    first ones take about 900 px of the 1,000 a wide page has on a 1,500 px screen."""
+    col = st.column_config
+    short = "acc" if metric == "accuracy" else metric
+    digits = "%.4f" if metric in METRICS and METRICS[metric].fraction else "%.4g"
+    config = {
+        "trial": col.NumberColumn("trial", width=60),
+        "state": col.TextColumn("state", width=110),
+        metric: col.NumberColumn(f"val {short}", format=digits, width=80),
+        f"test_{metric}": col.NumberColumn(f"test {short}", format=digits, width=80),
+        "size_bytes": col.NumberColumn("bytes", format="%d", width=80),
+        "latency_ms": col.NumberColumn("latency ms", format="%.4f", width=90),
+        "quantization": col.TextColumn("quantization", width=110),
+        "prune_ratio": col.NumberColumn("channel-pruned", format="percent", width=115),
+        "n_params": col.NumberColumn("params", width=80),
+        "duration_s": col.NumberColumn("seconds", format="%.1f", width=80),
+        "started": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "finished": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+    }
+    return {c: config.get(c, col.Column(queries.param_label(c), width=100)) for c in columns}
+
+
+def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> None:
+    st.subheader("Learning curves")
+    metric = queries.metric_of(df)
+    with_curves = df[df[f"last_{metric}"].notna()]
+    front = df[df["on_front"]].sort_values("size_bytes")["trial"].tolist()
+    # Up to 6 front trials from the smallest to the best.
+    spread = sorted({round(k * (len(front) - 1) / 5) for k in range(6)}) if front else []
+    default = [front[i] for i in spread]
+    selected = st.session_state.get("selected_trial")
+    if selected is not None and selected not in default:
+        default.append(selected)
+    picked = st.multiselect(
+        "Trials",
+        with_curves["trial"].tolist(),
+        default=[t for t in default if t in set(with_curves["trial"])],
+    )
+    if picked:
+        frame = queries.curves(search, picked)
+        st.plotly_chart(figures.learning_curves(frame, metric=metric), width="stretch")
+        st.caption(
+            f"Validation {metric} after each epoch. Solid: training (a trial that ASHA stopped "
+            "early ends there). Dotted: the fine-tuning epochs after channel pruning, which "
+            "recover what removing channels cost."
+        )
+    st.subheader("Parameter importance")
+    imp = derived(storage, name, live.version, "importance", live)
+    if imp.empty:
+        st.info("Importance needs at least 2 complete trials.")
+    else:
+        st.plotly_chart(figures.importance(imp), width="stretch")
+        st.caption(
+            "Rank correlation of each parameter with each objective over the complete trials "
+            "(correlation ratio for categories), as a share per objective."
+        )
+    st.subheader("Parallel coordinates")
+    if len(queries.complete(df)) < 2:
+        st.info("Parallel coordinates need at least 2 complete trials.")
+    else:
+        st.plotly_chart(figures.parallel(df, y=options["y"]), width="stretch")
+
+
+def export_tab(storage: str, name: str, search, df, options: dict) -> None:
+    front = df[df["on_front"]].sort_values("size_bytes")
+    if front.empty:
+        st.info("Nothing to export yet: no trial has completed.")
+        return
+    metric = queries.metric_of(df)
+    labels = {
+        int(r["trial"]): f"trial {r['trial']} · val {metric} "
+        f"{queries.score_text(r[metric], metric)} · {human_bytes(r['size_bytes'])}"
+        f" · {r['quantization']}"
+        for r in front.to_dict("records")
+    }
+    how = st.radio("Choose", ["a point on the front", "a rule"], horizontal=True)
+    if how == "a rule":
+        choice = pick_by_rule(search, options)
+        if choice is None:
+            return
+        trial, pick, reason = choice
+        st.write(f"`--pick {pick}` chooses **{labels.get(trial, f'trial {trial}')}**: {reason}.")
+    else:
+        numbers = list(labels)
+        selected = st.session_state.get("selected_trial")
+        index = numbers.index(selected) if selected in labels else len(numbers) - 1
+        trial = st.selectbox("Front trial", numbers, index=index, format_func=labels.get)
+        pick = None
+    command = f"autonn export {name} OUT " + (f"--pick '{pick}'" if pick else f"--trial {trial}")
+    st.caption(f"Same as `{command} --storage {display_url(storage)}`, then zipped.")
+    if st.button(f"Export trial {trial}", type="primary"):
+        from autonn.dashboard.exporting import export_zip
+
+        with st.spinner(f"Exporting trial {trial}: writing and verifying the package..."):
+            try:
+                st.session_state["export"] = export_zip(name, storage, trial=trial, pick=pick)
+            except ImportError as exc:
+                st.warning(f"Export is not available in this install of autonn ({exc}).")
+            except AutonnError as exc:
+                st.error(f"Export failed: {exc}")
+    done = st.session_state.get("export")
+    if done is not None and done.search == name:
+        st.success(
+            f"Exported trial {done.trial} of {name}: {', '.join(done.files)}.{checked(done.result)}"
+        )
+        st.download_button(
+            f"Download {done.file_name}",
+            data=done.data,
+            file_name=done.file_name,
+            mime="application/zip",
+        )
+
+
+def checked(result) -> str:
+    """What export verified, in the metric it measured ("Test rmse of the package: ...")."""
+    metric = getattr(result, "metric", "accuracy")
+    measured = getattr(result, "test_score", getattr(result, "test_accuracy", None))
+    stored = getattr(result, "stored_test_score", getattr(result, "stored_test_accuracy", None))
+    if measured is None or stored is None:
+        return ""
+    return (
+        f" Test {metric} of the package: {queries.score_text(measured, metric)} (the search "
+        f"stored {queries.score_text(stored, metric)})."
+    )
+
+
+def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
+    """The trial `autonn export --pick RULE` would export, chosen by the same code."""
+    try:
+        from autonn.package import NAMED_PICKS, choose
+    except ImportError as exc:
+        st.warning(f"Export is not available in this install of autonn ({exc}).")
+        return None
+    rules = list(NAMED_PICKS)
+    if options["max_size"] is not None:
+        rules.insert(0, f"size_bytes<={options['max_size']:.0f}")
+    metric = options["metric"]
+    if options["bound"] is not None:
+        op = ">=" if queries.maximised(metric) else "<="
+        rules.insert(0, f"{metric}{op}{options['bound']:g}")
+    pick = st.selectbox(
+        "Rule", rules, help=f"Constraints come from the sidebar; picks use validation {metric}."
+    )
+    try:
+        record, reason = choose(search.trials, search.objectives, pick, search=search.name)
+    except AutonnError as exc:
+        st.warning(str(exc))
+        return None
+    return record.number, pick, reason
+
+
+def compare_tab(storage: str, name: str, df, options: dict) -> None:
+    metric = options["metric"]
+    try:
+        infos = [i for i in list_searches(storage) if i.name != name]
+    except AutonnError as exc:
+        st.warning(str(exc))
+        return
+    # Fronts compare only on the same metric: an rmse axis means nothing to an accuracy front.
+    others = [i.name for i in infos if i.metric == metric]
+    if not others:
+        st.info(
+            "This database holds only one search; run another to compare fronts."
+            if not infos
+            else f"No other search here is by {metric}; fronts compare on the same metric."
+        )
+        return
+    if queries.complete(df).empty:
+        st.info(f"{name!r} has no complete trial yet, so no front to compare.")
+        return
+    picked = st.multiselect("Compare with", others, default=others[-1:])
+    frames = {name: df}
+    for other in picked:
+        try:
+            frames[other] = load(storage, other)[2]
+        except AutonnError as exc:
+            st.warning(f"Cannot read {other!r}: {exc}")
+    st.plotly_chart(figures.compare(frames, y=options["y"]), width="stretch")
+
+
+main()

@@ -1,0 +1,518 @@
+"""The dashboard's plotly figures, built from the frames in `queries`. Pure: no Streamlit.
+
+Plain SVG scatter traces (not WebGL): 2,000 points draw quickly, and the page renders the same in
+a headless browser without a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from autonn.dashboard import queries
+from autonn.store import state_word
+from autonn.task import METRICS
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D"]
+# Four clearly different hues (fp16 was a teal next to fp32's blue), each a dark/light pair from
+# ColorBrewer ("Paired"; "PiYG" for the pink, as Paired's light purple is close to its light
+# blue). A channel-pruned group takes the light member and a diamond: it differs from its own
+# group by lightness and shape, and from the other groups by hue.
+QUANT_COLORS = {
+    "fp32": "#1F78B4",
+    "fp16": "#33A02C",
+    "int8-dynamic": "#FF7F00",
+    "int8-static": "#C51B7D",
+}
+LIGHT = {"#1F78B4": "#A6CEE3", "#33A02C": "#B2DF8A", "#FF7F00": "#FDBF6F", "#C51B7D": "#F1B6DA"}
+CHANNEL_PRUNED = "channel-pruned"
+FRONT_COLOR = "#111111"
+FEASIBLE_COLOR = "#2CA02C"
+Y_TITLES = {"accuracy": "validation accuracy", "test_accuracy": "test accuracy"}
+AXIS_LABELS = {"size_bytes": "size", "latency_ms": "latency ms", **Y_TITLES}
+
+
+def y_title(y: str, metric: str) -> str:
+    """How an axis names a metric column: "validation rmse" for rmse, "test rmse" for test_rmse."""
+    if y == metric:
+        return f"validation {metric}"
+    if y == f"test_{metric}":
+        return f"test {metric}"
+    return AXIS_LABELS.get(y, queries.param_label(y))
+
+
+LOG_AXES = ("latency_ms", "lr", "weight_decay")
+# No plotly template: Streamlit's theme styles the charts (and a template costs 15 ms a figure).
+_LAYOUT = dict(
+    margin=dict(l=60, r=20, t=40, b=50),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    hoverlabel=dict(align="left"),
+)
+
+
+def pareto(
+    df: pd.DataFrame,
+    *,
+    y: str | None = None,
+    color_by: str = "quantization",
+    show_stopped: bool = False,
+    show_failed: bool = False,
+    max_size: float | None = None,
+    bound: float | None = None,
+    selected: int | None = None,
+    min_accuracy: float | None = None,
+) -> go.Figure:
+    """Size (log x) against the search's metric: every measured trial, the front joined as a step
+    line.
+
+    y: the metric's column (the default) or its test column. bound: a limit on y in the metric's
+    direction (a minimum accuracy, a maximum rmse; `min_accuracy` is 0.1's name for it).
+    Colour: quantization level or model family; marker: circle = not channel-pruned, diamond =
+    channel-pruned (in a darker shade of its group's colour).
+    Trials that never got a size (stopped early, failed) go in a strip on the right, at the
+    value they reached, when asked for. customdata[0] of every point is its trial number.
+    """
+    metric = queries.metric_of(df)
+    y = y or metric
+    bound = min_accuracy if bound is None else bound
+    side = (show_stopped or show_failed) and not df[
+        df["state"].isin(_side_states(df, show_stopped, show_failed))
+    ].empty
+    fig = (
+        make_subplots(
+            rows=1, cols=2, shared_yaxes=True, column_widths=[0.86, 0.14], horizontal_spacing=0.02
+        )
+        if side
+        else go.Figure()
+    )
+    cell = dict(row=1, col=1) if side else {}
+    done = queries.complete(df)
+    done = done[done[y].notna()]
+    colors = _colors(done[color_by]) if color_by in done else {}
+    constrained = max_size is not None or bound is not None
+    if constrained and not done.empty:
+        _feasible_region(fig, done, y, metric, max_size, bound, cell)
+    for (group, pruned), part in done.groupby([color_by, "channel_pruned"], sort=True):
+        color = colors.get(group, PALETTE[0])
+        fig.add_trace(
+            go.Scatter(
+                x=part["size_bytes"],
+                y=part[y],
+                mode="markers",
+                name=f"{group} · {CHANNEL_PRUNED}" if pruned else str(group),
+                legendgroup=str(group),
+                marker=dict(
+                    color=light(color) if pruned else color,
+                    symbol="diamond" if pruned else "circle",
+                    size=9 if pruned else 7,
+                    opacity=0.85 if pruned else 0.7,
+                    # The light diamonds keep an outline in the group's colour against white.
+                    line=dict(width=1 if pruned else 0, color=color),
+                ),
+                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    line = queries.staircase(done, y, metric=metric)
+    if not line.empty:
+        ok = (
+            queries.feasible(line, max_size=max_size, bound=bound, y=y, metric=metric)
+            if constrained
+            else pd.Series(True, index=line.index)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=line["size_bytes"],
+                y=line[y],
+                mode="lines+markers",
+                line=dict(shape="hv", color=FRONT_COLOR, width=2),
+                name=f"Pareto front ({len(line)})",
+                # Open rings: the trial's own colour and pruning marker stay visible inside.
+                marker=dict(
+                    symbol="circle-open",
+                    size=15,
+                    color=np.where(ok, FEASIBLE_COLOR if constrained else FRONT_COLOR, "#BBBBBB"),
+                    line=dict(width=2.5),
+                ),
+                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
+                hovertemplate="<b>on the front</b><br>%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    if selected is not None and selected in set(done["trial"]):
+        row = done[done["trial"] == selected].iloc[0]
+        fig.add_trace(
+            go.Scatter(
+                x=[row["size_bytes"]],
+                y=[row[y]],
+                mode="markers",
+                name=f"trial {selected}",
+                marker=dict(size=18, symbol="circle-open", color="#D62728", line=dict(width=3)),
+                hoverinfo="skip",
+            ),
+            **cell,
+        )
+    if side:
+        _side_strip(fig, df, y, metric, show_stopped, show_failed)
+    _size_axis(fig, done["size_bytes"], cell)
+    fig.update_yaxes(title_text=y_title(y, metric), **cell)
+    fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
+    return fig
+
+
+def _size_axis(fig: go.Figure, sizes: pd.Series, cell: dict) -> None:
+    """A log size axis whose ticks read "2 KB", "5 KB" (plotly's own read "2 3 ... 10k 2")."""
+    fig.update_xaxes(type="log", title_text="deployed size (log scale)", **cell)
+    sizes = sizes.dropna()
+    sizes = sizes[sizes > 0]
+    if not sizes.empty:
+        values, text = size_ticks(float(sizes.min()), float(sizes.max()))
+        # The outer ticks bound the axis, so the smallest and largest labels are always drawn.
+        lo, hi = math.log10(values[0]), math.log10(values[-1])
+        pad = 0.03 * (hi - lo or 1)
+        fig.update_xaxes(tickvals=values, ticktext=text, range=[lo - pad, hi + pad], **cell)
+
+
+def size_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Tick positions (bytes) and labels ("512 B", "2 KB", "1.5 MB") for a log axis over [lo, hi].
+
+    Steps of 1-2-5 in binary units (1 KB = 1024 B, as `human_bytes` prints), finer (1-1.5-2-3-
+    4-5-7) when the sizes span under a decade, with one tick either side so the data sits inside.
+    """
+    lo, hi = max(min(lo, hi), 1.0), max(lo, hi, 1.0)
+    decades = math.log10(hi / lo)
+    steps = (1, 2, 5) if decades > 1 else (1, 1.5, 2, 3, 4, 5, 7)
+    # 1 B ... 700 B, 1 KB ... 700 KB, and so on: each unit's mantissas stay under 1000.
+    candidates = sorted(
+        step * 10**e * 1024**u for u in range(4) for e in range(3) for step in steps
+    )
+    below = [c for c in candidates if c <= lo]
+    above = [c for c in candidates if c >= hi]
+    first = below[-1] if below else candidates[0]
+    last = above[0] if above else candidates[-1]
+    values = [c for c in candidates if first <= c <= last]
+    return values, [_bytes_label(v) for v in values]
+
+
+def _bytes_label(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:g} {unit}"
+        n /= 1024
+    return f"{n:g} GB"
+
+
+def light(color: str) -> str:
+    """The light partner of a group's colour (#RRGGBB): its Paired partner, else half-way to
+    white."""
+    if color in LIGHT:
+        return LIGHT[color]
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in (r, g, b))
+
+
+def _side_states(df: pd.DataFrame, pruned: bool, failed: bool) -> list[str]:
+    return (["PRUNED"] if pruned else []) + (["FAIL"] if failed else [])
+
+
+def _side_strip(
+    fig: go.Figure, df: pd.DataFrame, y: str, metric: str, pruned: bool, failed: bool
+) -> None:
+    for state, label, symbol, color in (
+        ("PRUNED", "stopped early", "x-thin-open", "#888888"),
+        ("FAIL", "failed", "x", "#D62728"),
+    ):
+        if state not in _side_states(df, pruned, failed):
+            continue
+        part = df[df["state"] == state]
+        if part.empty:
+            continue
+        # A stopped trial sits at the validation metric it reached; a failed one, which has
+        # none, at the worst value shown (not at 0, which would squash the chart).
+        floor = _worst(df, y, metric)
+        last = part[f"last_{metric}"]
+        ys = last.fillna(floor) if state == "PRUNED" else np.full(len(part), floor)
+        fig.add_trace(
+            go.Scatter(
+                x=[label] * len(part),
+                y=ys,
+                mode="markers",
+                name=f"{label} ({len(part)})",
+                marker=dict(symbol=symbol, color=color, size=7, line=dict(width=1, color=color)),
+                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(type="category", row=1, col=2, title_text="no size")
+
+
+def _worst(df: pd.DataFrame, y: str, metric: str) -> float:
+    """The worst value shown: the lowest accuracy, the highest rmse."""
+    stopped = df.loc[df["state"] == "PRUNED", f"last_{metric}"]
+    shown = pd.concat([queries.complete(df)[y], stopped]).dropna()
+    if shown.empty:
+        return 0.0
+    return float(shown.min() if queries.maximised(metric) else shown.max())
+
+
+def _feasible_region(fig, done, y, metric, max_size, bound, cell) -> None:
+    """Shade what meets the constraints: up to the size limit, and on the good side of the
+    metric's bound (above a minimum accuracy, below a maximum rmse)."""
+    x_hi = max_size if max_size is not None else float(done["size_bytes"].max()) * 2
+    x_lo = float(done["size_bytes"].min()) / 2
+    lo, hi = float(done[y].min()), float(done[y].max())
+    fraction = metric in METRICS and METRICS[metric].fraction
+    if queries.maximised(metric):
+        y0 = bound if bound is not None else lo
+        y1 = max(1.0, hi) if fraction else hi + 0.05 * (hi - lo or 1.0)
+    else:
+        y0 = lo - 0.05 * (hi - lo or 1.0)
+        y1 = bound if bound is not None else hi
+    fig.add_shape(
+        type="rect",
+        x0=x_lo,
+        x1=x_hi,
+        y0=y0,
+        y1=y1,
+        fillcolor=FEASIBLE_COLOR,
+        opacity=0.08,
+        line=dict(width=0),
+        layer="below",
+        **cell,
+    )
+    if max_size is not None:
+        fig.add_vline(x=max_size, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
+    if bound is not None:
+        fig.add_hline(y=bound, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
+
+
+def _colors(groups: pd.Series) -> dict:
+    names = sorted(groups.dropna().unique(), key=str)
+    known = {g: QUANT_COLORS[g] for g in names if g in QUANT_COLORS}
+    rest = [g for g in names if g not in known]
+    return {**known, **{g: PALETTE[i % len(PALETTE)] for i, g in enumerate(rest)}}
+
+
+def compare(frames: Mapping[str, pd.DataFrame], *, y: str | None = None) -> go.Figure:
+    """Fronts of several searches overlaid, each search's other trials faint behind its front.
+
+    y: the first search's metric column (the default) or its test column; each search draws its
+    own metric's column of that kind (the page compares searches by the same metric).
+    """
+    fig = go.Figure()
+    first = queries.metric_of(next(iter(frames.values()))) if frames else "accuracy"
+    y = y or first
+    kind = "test" if y == f"test_{first}" else "validation"
+    for i, (name, df) in enumerate(frames.items()):
+        color = PALETTE[i % len(PALETTE)]
+        metric = queries.metric_of(df)
+        col = queries.score_columns(metric)[kind]
+        done = queries.complete(df)
+        done = done[done[col].notna()] if col in done else done.iloc[:0]
+        fig.add_trace(
+            go.Scatter(
+                x=done["size_bytes"],
+                y=done[col],
+                mode="markers",
+                name=f"{name}: trials",
+                legendgroup=name,
+                marker=dict(color=color, size=5, opacity=0.25),
+                customdata=np.stack([done["trial"], done["hover"]], axis=-1),
+                hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
+            )
+        )
+        line = queries.staircase(done, col, metric=metric)
+        fig.add_trace(
+            go.Scatter(
+                x=line["size_bytes"],
+                y=line[col],
+                mode="lines+markers",
+                name=f"{name}: front ({len(line)})",
+                legendgroup=name,
+                line=dict(shape="hv", color=color, width=2.5),
+                marker=dict(color=color, size=9, line=dict(color="white", width=1)),
+                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
+                hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
+            )
+        )
+    _size_axis(fig, pd.concat([queries.complete(df)["size_bytes"] for df in frames.values()]), {})
+    fig.update_yaxes(title_text=y_title(y, first))
+    fig.update_layout(**_LAYOUT, height=480)
+    return fig
+
+
+def hypervolume(history: pd.DataFrame, *, x: str = "finished") -> go.Figure:
+    """Hypervolume against COMPLETE trials finished (x="finished") or wall-clock minutes."""
+    titles = {"finished": "complete trials finished", "minutes": "minutes since the first trial"}
+    fig = go.Figure(
+        go.Scatter(
+            x=history[x],
+            y=history["hypervolume"],
+            mode="lines",
+            line=dict(shape="hv", color=PALETTE[0], width=2),
+            customdata=history["trial"],
+            hovertemplate="after trial %{customdata}: %{y:.4f}<extra></extra>",
+            name="hypervolume",
+        )
+    )
+    fig.update_xaxes(title_text=titles.get(x, x))
+    fig.update_yaxes(title_text="hypervolume (normalised)")
+    fig.update_layout(**_LAYOUT, height=320, showlegend=False)
+    return fig
+
+
+def throughput(counts: pd.DataFrame) -> go.Figure:
+    """Trials finished per time bin (queries.throughput picks it), stacked by how they ended."""
+    colors = {"COMPLETE": PALETTE[2], "PRUNED": "#AAAAAA", "FAIL": PALETTE[3]}
+    width = counts.attrs.get("width", 1.0)
+    fig = go.Figure()
+    for state, part in counts.groupby("state", sort=False):
+        fig.add_trace(
+            go.Bar(
+                x=part["at"] + width / 2,  # a bar covers its bin, from its start
+                y=part["trials"],
+                width=width * 0.9,
+                name=state_word(str(state)),
+                marker_color=colors.get(state),
+            )
+        )
+    unit = counts.attrs.get("unit", "minutes")
+    fig.update_xaxes(title_text=f"{unit} since the first trial started", rangemode="tozero")
+    fig.update_yaxes(title_text=f"trials finished per {counts.attrs.get('bin_label', 'bin')}")
+    fig.update_layout(**_LAYOUT, height=320, barmode="stack")
+    return fig
+
+
+def learning_curves(frame: pd.DataFrame, *, metric: str | None = None) -> go.Figure:
+    """The validation metric per epoch (`queries.curves`; its column is named by the metric);
+    the fine-tuning after channel pruning is drawn dotted, and a legend entry says so."""
+    column = queries.metric_of(frame)
+    metric = metric or column
+    fig = go.Figure()
+    for i, (label, part) in enumerate(frame.groupby("label", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        for phase, dash in (("train", "solid"), ("fine-tune", "dot")):
+            seg = part[part["phase"] == phase]
+            if phase == "fine-tune" and not seg.empty:
+                seg = pd.concat([part[part["phase"] == "train"].tail(1), seg])
+            if seg.empty:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=seg["epoch"],
+                    y=seg[column],
+                    mode="lines+markers",
+                    name=label if phase == "train" else f"{label} fine-tune",
+                    legendgroup=label,
+                    showlegend=phase == "train",
+                    line=dict(color=color, dash=dash),
+                    marker=dict(size=4),
+                )
+            )
+    if (frame["phase"] == "fine-tune").any():
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name="dotted: fine-tuning after channel pruning",
+                line=dict(color="#555555", dash="dot"),
+                hoverinfo="skip",
+            )
+        )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=f"validation {metric}")
+    fig.update_layout(**_LAYOUT, height=380)
+    return fig
+
+
+def importance(frame: pd.DataFrame) -> go.Figure:
+    """Param importance as horizontal bars, one colour per objective."""
+    fig = go.Figure()
+    order = (
+        frame.groupby("param")["importance"].max().sort_values().index.tolist()
+        if not frame.empty
+        else []
+    )
+    for i, (objective, part) in enumerate(frame.groupby("objective", sort=False)):
+        part = part.set_index("param").reindex(order)
+        fig.add_trace(
+            go.Bar(
+                y=order,
+                x=part["importance"],
+                orientation="h",
+                name=objective,
+                marker_color=PALETTE[i % len(PALETTE)],
+            )
+        )
+    fig.update_xaxes(title_text="importance (share per objective)")
+    fig.update_layout(**_LAYOUT, height=max(260, 28 * len(order) + 120), barmode="group")
+    return fig
+
+
+def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
+    """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y` (the
+    search's metric unless given).
+
+    Labels are the params' own names, tilted so that a dozen axes do not overlap; size and
+    latency go on log axes with their units on the ticks.
+    """
+    metric = queries.metric_of(df)
+    y = y or metric
+    done = queries.complete(df)
+    dims = []
+    for col in [*df.attrs.get("params", []), "size_bytes", "latency_ms", y]:
+        if col not in done or done[col].isna().all():
+            continue
+        values = done[col]
+        label = y_title(col, metric) if col == y else AXIS_LABELS.get(col, queries.param_label(col))
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            if col == "size_bytes" and (values > 0).all():
+                ticks, text = size_ticks(float(values.min()), float(values.max()))
+                lo, hi = float(values.min()), float(values.max())
+                inside = [(t, x) for t, x in zip(ticks, text, strict=True) if lo <= t <= hi]
+                dims.append(
+                    dict(
+                        label=label,
+                        values=np.log10(values),
+                        tickvals=[math.log10(t) for t, _ in inside],
+                        ticktext=[x for _, x in inside],
+                    )
+                )
+            elif col in LOG_AXES and (values > 0).all():
+                dims.append(
+                    dict(label=f"{label} (log10)", values=np.log10(values), tickformat=".3~g")
+                )
+            else:
+                dims.append(
+                    dict(label=label, values=values.fillna(values.min()), tickformat=".3~g")
+                )
+        else:
+            cats = sorted(values.fillna("-").astype(str).unique())
+            codes = values.fillna("-").astype(str).map({c: i for i, c in enumerate(cats)})
+            dims.append(
+                dict(label=label, values=codes, tickvals=list(range(len(cats))), ticktext=cats)
+            )
+    fig = go.Figure(
+        go.Parcoords(
+            line=dict(
+                color=done[y],
+                colorscale="Viridis",
+                showscale=True,
+                colorbar=dict(title=y_title(y, metric)),
+            ),
+            dimensions=dims,
+            labelangle=-30,
+            labelside="top",
+        )
+    )
+    fig.update_layout(margin=dict(l=60, r=80, t=130, b=30), height=540)
+    return fig

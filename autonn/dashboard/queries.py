@@ -1,0 +1,512 @@
+"""What the dashboard shows, as data: trials -> pandas frames. Pure: no Streamlit, no database.
+
+Every function takes a `Search` (or the frame `trials_frame` made from one) and returns a frame or a
+number, so each can be tested on made-up trials in milliseconds.
+
+The quality columns are named by the search's metric, as `autonn show` names them: `accuracy` and
+`test_accuracy` for a search by accuracy, `rmse` and `test_rmse` for one by rmse; the frame's
+`attrs["metric"]` says which, and `OBJECTIVES[metric]` which way is better.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from autonn.store import OBJECTIVES, Search, TrialRecord, pareto_front, state_word
+from autonn.task import METRICS
+
+# Columns `trials_frame` always has, for a search by accuracy (`base_columns` names them for any
+# metric); params get their own names (prefixed "param:" on a clash).
+BASE_COLUMNS = [
+    "trial",
+    "state",
+    "accuracy",
+    "test_accuracy",
+    "size_bytes",
+    "latency_ms",
+    "fp32_bytes",
+    "n_params",
+    "quantization",
+    "prune_ratio",
+    "finetune_epochs",
+    "channel_pruned",
+    "family",
+    "epochs",
+    "stopped_at_epoch",
+    "last_accuracy",  # the last value of the trial's learning curve
+    "train_seconds",
+    "started",
+    "finished",
+    "duration_s",
+    "fail_reason",
+    "on_front",
+    "hover",
+]
+
+
+def score_columns(metric: str) -> dict[str, str]:
+    """The frame's columns for the metric on the validation split (the objective) and on test."""
+    return {"validation": metric, "test": f"test_{metric}"}
+
+
+ACCURACY_COLUMNS = score_columns("accuracy")
+
+
+def base_columns(metric: str) -> list[str]:
+    """`BASE_COLUMNS` with the quality columns named by `metric`."""
+    names = {
+        "accuracy": metric,
+        "test_accuracy": f"test_{metric}",
+        "last_accuracy": f"last_{metric}",
+    }
+    return [names.get(c, c) for c in BASE_COLUMNS]
+
+
+def metric_of(df: pd.DataFrame) -> str:
+    """The quality metric a trial frame is about (accuracy for a frame made before metrics)."""
+    return df.attrs.get("metric", "accuracy")
+
+
+def maximised(metric: str) -> bool:
+    """Whether a higher value of the metric is better (an unknown name counts as a score)."""
+    return OBJECTIVES.get(metric, "maximize") == "maximize"
+
+
+def best_value(values: pd.Series, metric: str) -> float:
+    """The best of the values in the metric's direction (NaN when there are none)."""
+    return float(values.max() if maximised(metric) else values.min())
+
+
+def score_text(value: float, metric: str) -> str:
+    """A metric's value for the page: 4 decimals for a share (accuracy), 4 digits for an error in
+    the target's units (rmse 58.12, 0.01234)."""
+    fraction = METRICS[metric].fraction if metric in METRICS else False
+    return f"{value:.4f}" if fraction else f"{value:.4g}"
+
+
+PARAM_PREFIX = "param:"
+
+
+def param_label(column: str) -> str:
+    """A param's own name, for labels: the frame's column may carry a prefix against clashes."""
+    return column.removeprefix(PARAM_PREFIX)
+
+
+def trials_frame(search: Search) -> pd.DataFrame:
+    """One row per trial, in trial-number order, with the params as columns.
+
+    `df.attrs["params"]` lists the param columns, `df.attrs["objectives"]` the search's and
+    `df.attrs["metric"]` its quality metric, which names the columns `metric`, `test_<metric>`
+    and `last_<metric>`.
+    """
+    metric = search.metric
+    base = base_columns(metric)
+    family = space_family(search.info.config)
+    front = {t.number for t in front_trials(search.trials, search.objectives)}
+    rows, param_names = [], {}
+    for t in search.trials:
+        rows.append(_row(t, family, t.number in front))
+        for name in t.params:
+            param_names.setdefault(name, None)
+    columns = {n: (f"{PARAM_PREFIX}{n}" if n in base else n) for n in param_names}
+    df = pd.DataFrame(rows, columns=base)
+    if columns:
+        params = pd.DataFrame(
+            [{columns[k]: v for k, v in t.params.items()} for t in search.trials],
+            columns=list(columns.values()),
+        )
+        df = pd.concat([df, params], axis=1)
+    for col in (metric, f"test_{metric}", "size_bytes", "latency_ms", "prune_ratio"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    for col in ("started", "finished"):
+        df[col] = pd.to_datetime(df[col])
+    df["duration_s"] = (df["finished"] - df["started"]).dt.total_seconds()
+    df["hover"] = _hover(df, list(columns.values()), metric)
+    df.attrs["params"] = list(columns.values())
+    df.attrs["objectives"] = list(search.objectives)
+    df.attrs["metric"] = metric
+    return df
+
+
+def front_trials(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> list[TrialRecord]:
+    """The search's Pareto front; for a plain Optuna study (other objectives): the trials' metric
+    (accuracy, for records of a study autonn did not make) against size."""
+    if all(o in OBJECTIVES for o in objectives):
+        return pareto_front(trials, objectives)
+    measured = [
+        t
+        for t in trials
+        if t.state == "COMPLETE"
+        and t.metric in OBJECTIVES
+        and t.score is not None
+        and t.size_bytes is not None
+    ]
+    keep = set()
+    for metric in {t.metric for t in measured}:
+        named = [
+            TrialRecord(
+                t.number,
+                t.state,
+                {metric: t.score, "size_bytes": t.size_bytes},
+                {},
+                {},
+                metric=metric,
+            )
+            for t in measured
+            if t.metric == metric
+        ]
+        keep |= {t.number for t in pareto_front(named, (metric, "size_bytes"))}
+    return [t for t in measured if t.number in keep]
+
+
+def space_family(config: dict) -> str:
+    """The model family a search space builds, by its name: mlp, cnn, or the space file's stem."""
+    spec = str(config.get("space") or "model")
+    target = spec.split(":")[0]
+    return Path(target).stem if "/" in target or target.endswith(".py") else target.split(".")[-1]
+
+
+def complete(df: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETE trials that were measured (the only ones with a size and a metric value)."""
+    metric = metric_of(df)
+    return df[(df["state"] == "COMPLETE") & df[metric].notna() & df["size_bytes"].notna()]
+
+
+def staircase(df: pd.DataFrame, y: str, *, metric: str | None = None) -> pd.DataFrame:
+    """The front's trials that are not beaten on (size, y): the step line drawn through the front.
+
+    y is the metric's column or its test column; better is the metric's direction (the frame's
+    metric unless given): the line rises with size for accuracy and falls for rmse. With two
+    objectives and y = the validation metric this is the whole front; on the test metric, or with
+    latency as a third objective, a front trial can be beaten on these two axes.
+    """
+    up = maximised(metric or metric_of(df))
+    front = df[df["on_front"] & df[y].notna()].sort_values(
+        ["size_bytes", y], ascending=[True, not up]
+    )
+    sign = 1.0 if up else -1.0
+    best, keep = -math.inf, []
+    for idx, value in zip(front.index, front[y], strict=True):
+        if sign * value > best:
+            keep.append(idx)
+            best = sign * value
+    return front.loc[keep]
+
+
+def feasible(
+    df: pd.DataFrame,
+    *,
+    max_size: float | None,
+    bound: float | None = None,
+    y: str | None = None,
+    metric: str | None = None,
+    min_accuracy: float | None = None,
+) -> pd.Series:
+    """Which rows meet the constraints (a missing bound is no constraint).
+
+    bound: on column y (the metric, or its test column), in the metric's direction: a minimum for
+    accuracy, a maximum for rmse. `min_accuracy` is 0.1's name for it.
+    """
+    metric = metric or metric_of(df)
+    y = y or metric
+    bound = min_accuracy if bound is None else bound
+    ok = pd.Series(True, index=df.index)
+    if max_size is not None:
+        ok &= df["size_bytes"] <= max_size
+    if bound is not None:
+        ok &= df[y] >= bound if maximised(metric) else df[y] <= bound
+    return ok & df["size_bytes"].notna() & df[y].notna()
+
+
+# --- hypervolume -------------------------------------------------------------------------------
+
+
+def hypervolume(points: np.ndarray, ref: Sequence[float]) -> float:
+    """Volume dominated by `points` (all objectives minimised) and bounded by `ref`.
+
+    Exact: a sweep in 2-D, slicing along the first objective above that. Fronts here have tens
+    of points, so the simple recursion is fast enough.
+    """
+    ref = np.asarray(ref, dtype=float)
+    pts = np.asarray(points, dtype=float).reshape(-1, len(ref))
+    pts = pts[np.all(pts < ref, axis=1)]
+    if len(pts) == 0:
+        return 0.0
+    if len(ref) == 1:
+        return float(ref[0] - pts[:, 0].min())
+    if len(ref) == 2:
+        pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+        volume, best_y = 0.0, ref[1]
+        for x, y in pts:
+            if y < best_y:
+                volume += (ref[0] - x) * (best_y - y)
+                best_y = y
+        return float(volume)
+    pts = pts[np.argsort(pts[:, 0])]
+    volume = 0.0
+    for i in range(len(pts)):
+        upper = pts[i + 1, 0] if i + 1 < len(pts) else ref[0]
+        if upper > pts[i, 0]:
+            volume += (upper - pts[i, 0]) * hypervolume(pts[: i + 1, 1:], ref[1:])
+    return float(volume)
+
+
+def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray, list[float]]:
+    """Objectives mapped to 'lower is better' in comparable units, and the reference point.
+
+    - A metric where higher is better (accuracy, balanced_accuracy, f1_macro, r2) -> 1 - value
+      (reference 1: accuracy 0, or r2 0, a model no better than predicting the mean).
+    - An error metric (rmse, mae), in the target's units with no fixed scale -> value / the worst
+      (largest) value among these trials, so 0 is a perfect fit and 1 the worst trial seen
+      (reference 1.1, a tenth past it). It grows as the error falls.
+    - Sizes and latencies -> log10, scaled so the smallest seen is 0 and the largest 1 (reference
+      1.1, a tenth past the largest), since they span orders of magnitude.
+    """
+    cols, ref = [], []
+    for o in objectives:
+        v = df[o].to_numpy(dtype=float)
+        if OBJECTIVES.get(o) == "maximize":
+            cols.append(1.0 - v)
+            ref.append(1.0)
+        elif o in METRICS:
+            worst = float(np.nanmax(v)) if len(v) else 0.0
+            cols.append(v / worst if worst > 0 else np.zeros_like(v))
+            ref.append(1.1)
+        else:
+            logs = np.log10(np.maximum(v, 1e-12))
+            lo, hi = float(np.nanmin(logs)), float(np.nanmax(logs))
+            cols.append((logs - lo) / (hi - lo) if hi > lo else np.zeros_like(logs))
+            ref.append(1.1)
+    return np.column_stack(cols) if cols else np.empty((0, 0)), ref
+
+
+def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
+    """Hypervolume after each finished COMPLETE trial, in the order trials finished.
+
+    Columns: finished (count of COMPLETE trials so far), trial, minutes (since the first trial
+    started), hypervolume. The front is kept as trials arrive, so this is O(trials x front).
+    """
+    objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in OBJECTIVES]
+    if not objectives:  # a plain Optuna study: the trials' metric against size
+        objectives = [metric_of(df), "size_bytes"]
+    done = complete(df).dropna(subset=objectives)
+    columns = ["finished", "trial", "minutes", "hypervolume"]
+    if done.empty:
+        return pd.DataFrame(columns=columns)
+    done = done.sort_values(["finished", "trial"], na_position="last")
+    points, ref = normalised(done, objectives)
+    start = df["started"].min()
+    rows, front, volume = [], np.empty((0, len(ref))), 0.0
+    for i, (point, trial, end) in enumerate(
+        zip(points, done["trial"], done["finished"], strict=True)
+    ):
+        beaten = np.any(np.all(front <= point, axis=1)) if len(front) else False
+        if not beaten:
+            keep = ~np.all(point <= front, axis=1) if len(front) else np.ones(0, bool)
+            front = np.vstack([front[keep], point])
+            volume = hypervolume(front, ref)
+        minutes = (end - start).total_seconds() / 60 if pd.notna(end) and pd.notna(start) else None
+        rows.append((i + 1, int(trial), minutes, volume))
+    return pd.DataFrame(rows, columns=columns)
+
+
+# Bin widths for "trials finished per ...", in seconds; `time_bin` takes the first that gives at
+# most MAX_BINS bars, so a 40-second search gets 2-second bars and a day-long one hours.
+TIME_BINS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+MAX_BINS = 20
+
+
+def time_bin(span_s: float) -> int:
+    """The bin width in seconds for a search that has run `span_s` seconds."""
+    return next((b for b in TIME_BINS if span_s / b <= MAX_BINS), 86400)
+
+
+def duration_label(seconds: float) -> str:
+    """A bin width in words: "10 s", "1 min", "2 h", "1 day"."""
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''}"
+    return f"{seconds:g} s"
+
+
+def throughput(df: pd.DataFrame) -> pd.DataFrame:
+    """Trials finished per time bin, by final state; the bin width follows the search's length.
+
+    Columns: at (the bin's start since the first trial started, in attrs["unit"]: seconds,
+    minutes or hours), state, trials. attrs: bin_s, bin_label ("10 s"), unit, width (the bin in
+    that unit).
+    """
+    ended = df[df["finished"].notna() & df["state"].isin(["COMPLETE", "PRUNED", "FAIL"])]
+    if ended.empty:
+        return pd.DataFrame(columns=["at", "state", "trials"])
+    start = df["started"].min()
+    since = (ended["finished"] - start).dt.total_seconds()
+    span = float(since.max())
+    width = time_bin(span)
+    unit, unit_s = (
+        ("seconds", 1) if span < 120 else ("minutes", 60) if span < 7200 else ("hours", 3600)
+    )
+    at = (since // width) * width / unit_s
+    counts = ended.assign(at=at).groupby(["at", "state"]).size().rename("trials").reset_index()
+    counts.attrs.update(
+        bin_s=width, bin_label=duration_label(width), unit=unit, width=width / unit_s
+    )
+    return counts
+
+
+# --- learning curves, importance -----------------------------------------------------------------
+
+
+def curves(search: Search, numbers: Sequence[int]) -> pd.DataFrame:
+    """The validation metric per epoch of chosen trials, in a column named by the metric
+    (`attrs["metric"]`); phase: train, or fine-tune after pruning."""
+    metric = search.metric
+    rows = []
+    wanted = set(numbers)
+    for t in search.trials:
+        if t.number not in wanted:
+            continue
+        trained = t.attrs.get("epochs") or len(t.attrs.get("curve") or [])
+        for epoch, value in enumerate(t.attrs.get("curve") or [], start=1):
+            phase = "train" if epoch <= trained else "fine-tune"
+            rows.append((t.number, f"#{t.number} {state_word(t.state)}", epoch, value, phase))
+    frame = pd.DataFrame(rows, columns=["trial", "label", "epoch", metric, "phase"])
+    frame.attrs["metric"] = metric
+    return frame
+
+
+def importance(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
+    """How strongly each param goes with each objective, over the COMPLETE trials.
+
+    A rank correlation (|Spearman|) for numbers and the correlation ratio (sqrt of eta squared, on
+    ranks) for categories, each normalised to sum to 1 per objective. Unlike fANOVA it needs no
+    model fitting, so 2,000 trials take milliseconds; like any correlation it can miss
+    interactions. Columns: objective, param, importance. Empty under 2 complete trials.
+    """
+    objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in df]
+    done = complete(df)
+    rows = []
+    if len(done) < 2:
+        return pd.DataFrame(columns=["objective", "param", "importance"])
+    for objective in objectives:
+        target = done[objective].rank()
+        scores = {}
+        for param in df.attrs.get("params", []):
+            x = done[param]
+            ok = x.notna() & target.notna()
+            if ok.sum() < 2:
+                continue
+            scores[param] = _association(x[ok], target[ok])
+        total = sum(scores.values())
+        for param, score in scores.items():
+            share = score / total if total > 0 else 0.0
+            rows.append((objective, param_label(param), share))
+    return pd.DataFrame(rows, columns=["objective", "param", "importance"])
+
+
+def _association(x: pd.Series, target: pd.Series) -> float:
+    if pd.api.types.is_bool_dtype(x) or not pd.api.types.is_numeric_dtype(x):
+        groups = target.groupby(x.astype(str))
+        total = ((target - target.mean()) ** 2).sum()
+        between = (groups.count() * (groups.mean() - target.mean()) ** 2).sum()
+        return float(math.sqrt(between / total)) if total > 0 else 0.0
+    rx = x.rank()
+    if rx.std() == 0 or target.std() == 0:
+        return 0.0
+    value = float(np.corrcoef(rx, target)[0, 1])
+    return abs(value) if math.isfinite(value) else 0.0
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _row(t: TrialRecord, family: str, on_front: bool) -> list:
+    a = t.attrs
+    c = a.get("compression") or {}
+    curve = a.get("curve") or []
+    prune = c.get("prune", t.params.get("prune", 0.0)) or 0.0
+    return [
+        t.number,
+        t.state,
+        t.score,
+        t.test_score,
+        t.size_bytes,
+        t.values.get("latency_ms", a.get("latency_ms")),
+        a.get("fp32_bytes"),
+        a.get("n_params"),
+        c.get("quantize", t.params.get("quantize", "fp32")),
+        prune,
+        c.get("finetune_epochs", t.params.get("finetune_epochs")),
+        prune > 0,
+        a.get("family", family),
+        a.get("epochs"),
+        a.get("stopped_at_epoch"),
+        curve[-1] if curve else None,
+        a.get("train_seconds"),
+        t.started,
+        t.finished,
+        None,
+        a.get("fail_reason"),
+        on_front,
+        "",
+    ]
+
+
+def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
+    def fmt(v) -> str:
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    out = []
+    records = df[["trial", "state", metric, f"test_{metric}", "size_bytes", "latency_ms"]]
+    param_rows = df[params].to_dict("records") if params else [{}] * len(df)
+    for (trial, state, score, test, size, lat), p, q, prune, reason, stop in zip(
+        records.itertuples(index=False, name=None),
+        param_rows,
+        df["quantization"],
+        df["prune_ratio"],
+        df["fail_reason"],
+        df["stopped_at_epoch"],
+        strict=True,
+    ):
+        lines = [f"<b>trial {trial}</b> ({state_word(state)})"]
+        if pd.notna(score):
+            lines.append(
+                f"val {metric} {score_text(score, metric)}"
+                + (f" · test {score_text(test, metric)}" if pd.notna(test) else "")
+            )
+        if pd.notna(size):
+            lines.append(
+                f"size {human_bytes(size)}" + (f" · {lat:.3f} ms" if pd.notna(lat) else "")
+            )
+        if pd.notna(prune) and prune > 0:
+            lines.append(f"{q}, channel-pruned {prune:.0%}")
+        else:
+            lines.append(f"{q}, not channel-pruned")
+        if isinstance(reason, str):
+            lines.append(f"failed: {reason[:80]}")
+        if pd.notna(stop):
+            lines.append(f"stopped early at epoch {int(stop)}")
+        shown = [f"{param_label(k)}={fmt(v)}" for k, v in p.items() if not _missing(v)]
+        lines += [" ".join(shown[i : i + 4]) for i in range(0, len(shown), 4)]
+        out.append("<br>".join(lines))
+    return out
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

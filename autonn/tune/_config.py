@@ -1,0 +1,146 @@
+"""What to search (SearchConfig) apart from where and how to run it (RunConfig), as in Ray Tune."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from autonn.store import COSTS, DEFAULT_STORAGE, display_url
+from autonn.task import get_task
+
+SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.tune._scheduler
+SAMPLERS = ("tpe", "nsga2", "random")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchConfig:
+    """What to search.
+
+    space: built-in name ("mlp", "cnn"), "path/to/file.py:fn" or "package.module:fn".
+    data: built-in name ("digits", "breast_cancer", "wine", "diabetes"), a .npz path, or a
+        .csv or .parquet of rows (text categories and blanks allowed; see autonn.data).
+    task: "classification" (labels are classes) or "regression" (a numeric target).
+    objectives: one metric of the task (classification: accuracy, balanced_accuracy, f1_macro;
+        regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the
+        task's default metric (accuracy, rmse) and size_bytes.
+    scheduler: how weak trials are stopped early (stored as PRUNED): "moasha" ranks them at each
+        rung on the validation metric and the size they will ship, "asha" on the metric alone,
+        "fifo" stops none.
+    early_stop: False is the same as scheduler="fifo".
+    enqueue: params of trials to run first, in order (Optuna's `enqueue_trial`): a known good
+        config, or one of each kind a test needs. A dict may leave params out; the sampler
+        chooses those. The sampler then goes on from there.
+    warm_start: the name of an earlier search of the same space (new data, say): its Pareto
+        front's params run first, before `enqueue`, when the search is created.
+    teacher: the teacher of distilled trials (`distill_alpha` > 0): "SEARCH:TRIAL" or an exported
+        package's folder (same inputs and outputs). None: this search's most accurate complete
+        trial when the student starts.
+    init_from: "SEARCH:TRIAL" or a package folder: each trial starts from its weights wherever a
+        layer's name and shape match, and trains on from there (transfer to a new task).
+    from_storage: the database of the searches `warm_start`, `teacher` and `init_from` name
+        (default: the search's own).
+    """
+
+    space: str
+    data: str
+    name: str | None = None
+    label: str = "label"
+    task: str = "classification"
+    trials: int = 20
+    objectives: tuple[str, ...] | None = None
+    sampler: str = "tpe"
+    seed: int = 0
+    max_epochs: int = 20
+    scheduler: str = "moasha"
+    early_stop: bool = True
+    enqueue: tuple[dict[str, Any], ...] = ()
+    warm_start: str | None = None
+    teacher: str | None = None
+    init_from: str | None = None
+    from_storage: str | None = None
+
+    def __post_init__(self) -> None:
+        task = get_task(self.task)
+        objectives = self.objectives or (task.default_metric, "size_bytes")
+        object.__setattr__(self, "objectives", tuple(objectives))
+        object.__setattr__(self, "enqueue", tuple(dict(p) for p in self.enqueue))
+        if self.trials < 1:
+            raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
+        if self.max_epochs < 1:
+            raise ValueError(f"`max_epochs >= 1` must hold, but got max_epochs={self.max_epochs}.")
+        if self.scheduler not in SCHEDULERS:
+            raise ValueError(
+                f"`scheduler` must be one of {SCHEDULERS}, but got {self.scheduler!r}."
+            )
+        if not self.early_stop or self.scheduler == "fifo":  # one meaning, two spellings
+            object.__setattr__(self, "scheduler", "fifo")
+            object.__setattr__(self, "early_stop", False)
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"`sampler` must be one of {SAMPLERS}, but got {self.sampler!r}.")
+        known = (*task.metrics, *COSTS)
+        unknown = [o for o in self.objectives if o not in known]
+        if unknown or len(set(self.objectives)) != len(self.objectives):
+            raise ValueError(
+                f"`objectives` of a {task.name} search must be distinct names from {known}, but "
+                f"got {self.objectives}."
+            )
+        metrics = [o for o in self.objectives if o in task.metrics]
+        if len(metrics) != 1 or len(self.objectives) < 2:
+            raise ValueError(
+                f"`objectives` must hold one metric of {task.metrics} and at least one of "
+                f"'size_bytes', 'latency_ms', but got {self.objectives}."
+            )
+        if self.name is not None and not _NAME.match(self.name):
+            raise ValueError(
+                f"`name` must be 1-100 letters, digits, '_', '-' or '.', starting with a letter "
+                f"or digit, but got {self.name!r}."
+            )
+
+    @property
+    def metric(self) -> str:
+        """The quality objective: the one objective that is a metric of the task."""
+        return next(o for o in self.objectives if o not in COSTS)
+
+    def as_dict(self) -> dict:
+        out = {**asdict(self), "metric": self.metric}
+        if self.from_storage:  # stored with the search: never a password
+            out["from_storage"] = display_url(self.from_storage)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Where and how to run.
+
+    storage: SQLAlchemy URL of the database (SQLite by default, PostgreSQL on clusters).
+    address: an existing Ray cluster ("auto", "ray://host:10001", ...); None starts a local Ray.
+    artifacts: where each trial's files go; on a multi-node cluster a path every node and the
+        exporting machine can reach (a shared filesystem, or a pyarrow URI such as s3://bucket/x).
+    max_concurrent: trials at once; None lets the free CPUs/GPUs decide.
+    reuse_actors: run the next trial in the same worker process (saves about a second a trial;
+        turn off if a space leaks memory between trials).
+    max_failures: times a trial is run again when its worker process or node dies, before it
+        is stored as FAIL. A trial that fails in its own code is never retried.
+    """
+
+    storage: str = DEFAULT_STORAGE
+    address: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent: int | None = None
+    artifacts: str = "autonn_artifacts"
+    reuse_actors: bool = True
+    max_failures: int = 2
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cpus_per_trial <= 0:
+            raise ValueError(f"`cpus_per_trial > 0` must hold, but got {self.cpus_per_trial}.")
+        if self.gpus_per_trial < 0:
+            raise ValueError(f"`gpus_per_trial >= 0` must hold, but got {self.gpus_per_trial}.")
+        if self.max_failures < 0:
+            raise ValueError(f"`max_failures >= 0` must hold, but got {self.max_failures}.")
+        if self.max_concurrent is not None and self.max_concurrent < 1:
+            raise ValueError(f"`max_concurrent >= 1` must hold, but got {self.max_concurrent}.")

@@ -1,0 +1,233 @@
+"""Running a search: check the inputs, create or resume the study, start Ray Tune, read it back."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+from autonn.data import Dataset, load_dataset
+from autonn.errors import SearchInterrupted, UsageError
+from autonn.space import SearchSpace, load_space
+from autonn.store import (
+    Search,
+    artifact_root,
+    check_storage,
+    display_url,
+    load_search,
+    open_storage,
+    search_location,
+)
+from autonn.transfer import ModelSource, front_params, load_matching, resolve_source, source_state
+from autonn.transfer._source import check_teacher
+from autonn.tune._config import RunConfig, SearchConfig
+from autonn.tune._ray import connect
+from autonn.tune._study import (
+    INTERRUPTED,
+    create_study,
+    resume_study,
+    sampler,
+    stored_rungs,
+)
+
+logger = logging.getLogger("autonn.tune")
+
+
+def search(
+    config: SearchConfig,
+    run: RunConfig | None = None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+) -> Search:
+    """Run a multi-objective search and return it as stored (its `pareto` property is the front).
+
+    resume: continue the stored search named `config.name` (stopped, killed, or to be extended)
+    until it holds `config.trials` trials; its other settings must be the ones it started with.
+    force: resume even though another driver seems to run the search (its heartbeat is fresh).
+    """
+    run = run or RunConfig()
+    if resume and config.name is None:
+        raise UsageError("resuming needs the name of the search to continue; give --name")
+    space = load_space(config.space)
+    data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
+    check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
+    if config.warm_start and not resume:  # a resumed search holds its warm start already
+        front = front_params(config.warm_start, config.from_storage or run.storage)
+        logger.info(
+            "warm start: the %d trials of %s's front run first", len(front), config.warm_start
+        )
+        config = dataclasses.replace(config, enqueue=(*front, *config.enqueue))
+    model = _check_space(space, data, config)
+    name = config.name or default_name(config)
+    sources = _sources(config, run, name, data, model)
+    connect(run)  # before anything is written: a wrong address or token leaves no empty search
+    if resume:
+        study, lease, done = resume_study(name, config, run, space, data, force=force)
+    else:
+        (study, lease), done = create_study(name, config, run, space, data), 0
+    try:
+        _run_held(name, config, run, space, data, study, done=done, resume=resume, **sources)
+    finally:
+        lease.close()
+    return load_search(name, run.storage)
+
+
+def _run_held(name, config, run, space, data, study, *, done: int, resume: bool, **sources) -> None:
+    todo = config.trials - done
+    if todo <= 0:
+        logger.info("search %s already has %d trials; raise --trials to run more", name, done)
+        return
+    logger.info(
+        "search %s: %d %strials of %s on %s (%s) into %s",
+        name,
+        todo,
+        f"more (of {config.trials}) " if resume else "",
+        space.spec,
+        data.name,
+        "x".join(map(str, data.input_shape)),
+        display_url(run.storage),
+    )
+    started = time.perf_counter()
+    _tune(name, config, run, space, data, study, todo=todo, done=done, **sources)
+    logger.info("search %s finished in %.1fs", name, time.perf_counter() - started)
+
+
+def default_name(config: SearchConfig) -> str:
+    """e.g. digits-mlp-20261125-221502, or mydata-myspace-... for files."""
+
+    def short(spec: str) -> str:
+        target = spec.split(":")[0]
+        is_file = "/" in target or target.endswith((".py", ".npz", ".csv", ".parquet"))
+        stem = Path(target).stem if is_file else target.rsplit(".", 1)[-1]  # pkg.mod -> mod
+        return re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-") or "search"
+
+    return f"{short(config.data)}-{short(config.space)}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _check_space(space: SearchSpace, data: Dataset, config: SearchConfig):
+    """Sample the space and build one model before Ray starts, so mistakes surface in seconds."""
+    return space.check(seed=config.seed, enqueued=config.enqueue).build(
+        data.input_shape, data.n_outputs
+    )
+
+
+def _sources(config: SearchConfig, run: RunConfig, name: str, data: Dataset, model) -> dict:
+    """The teacher and the starting weights the config names, checked and made reachable by
+    every worker before Ray starts."""
+    storage = config.from_storage or run.storage
+    copy_to = search_location(run.artifacts, name)
+    found: dict[str, ModelSource | None] = {"teacher": None, "init_from": None}
+    if config.teacher:
+        found["teacher"] = resolve_source(
+            config.teacher, storage=storage, copy_to=copy_to, role="teacher"
+        )
+        check_teacher(found["teacher"], data)
+    if config.init_from:
+        source = resolve_source(
+            config.init_from, storage=storage, copy_to=copy_to, role="init-from"
+        )
+        copied, total = load_matching(model, source_state(source))
+        log = logger.warning if copied == 0 else logger.info
+        log(
+            "init-from %s: a sampled trial's model takes %d of its %d tensors from it (the rest "
+            "start fresh)",
+            source.label,
+            copied,
+            total,
+        )
+        found["init_from"] = source
+    return found
+
+
+def _tune(
+    name,
+    config: SearchConfig,
+    run: RunConfig,
+    space,
+    data,
+    study,
+    *,
+    todo,
+    done,
+    teacher: ModelSource | None = None,
+    init_from: ModelSource | None = None,
+) -> None:
+    # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
+    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    from ray import tune
+
+    from autonn.store import OBJECTIVES
+    from autonn.tune._failures import RetryLog
+    from autonn.tune._scheduler import make_scheduler, ranks_size, rung_epochs
+    from autonn.tune._searcher import AutonnSearcher
+    from autonn.tune._trainable import TrialPlan, trainable
+
+    direction = OBJECTIVES[config.metric]
+    scheduler = make_scheduler(
+        config.scheduler, config.max_epochs, config.metric, direction, config.objectives
+    )
+    if done and rung_epochs(scheduler):
+        scheduler.remember(stored_rungs(study, scheduler.objectives, rung_epochs(scheduler)))
+    plan = TrialPlan(
+        search=name,
+        space=space.spec,
+        seed=config.seed,
+        max_epochs=config.max_epochs,
+        artifacts=artifact_root(run.artifacts),
+        threads=max(1, math.floor(run.cpus_per_trial)),
+        use_gpu=run.gpus_per_trial > 0,
+        report_epochs=rung_epochs(scheduler),
+        metric=config.metric,
+        report_size=ranks_size(scheduler),
+        init_from=init_from.to_json() if init_from else None,
+    )
+    retries = RetryLog(run.max_failures)
+    searcher = AutonnSearcher(
+        space,
+        objectives=config.objectives,
+        sampler=sampler(config.sampler, config.seed, study),
+        storage=open_storage(run.storage),
+        study_name=name,
+        total=config.trials,
+        done=done,
+        retries=retries,
+        teacher=teacher,
+    )
+    resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
+    tuner = tune.Tuner(
+        tune.with_resources(tune.with_parameters(trainable, data=data, plan=plan), resources),
+        tune_config=tune.TuneConfig(
+            search_alg=searcher,
+            scheduler=scheduler,
+            num_samples=todo,
+            max_concurrent_trials=run.max_concurrent,
+            reuse_actors=run.reuse_actors,
+            trial_dirname_creator=lambda trial: trial.trial_id,
+        ),
+        run_config=tune.RunConfig(
+            name="ray",
+            # Tune's own state lives beside the trials' files: <artifacts>/<search>/ray
+            storage_path=search_location(run.artifacts, name),
+            verbose=0,
+            failure_config=tune.FailureConfig(max_failures=run.max_failures),
+            callbacks=[retries],
+        ),
+    )
+    try:
+        tuner.fit()
+    finally:
+        searcher.fail_unfinished(INTERRUPTED)
+    finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
+    if finished < todo:  # Tune handles Ctrl-C itself: it stops the trials and returns
+        raise SearchInterrupted(
+            f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
+            f"finished is stored); add --resume --name {name} to the same command to continue it"
+        )

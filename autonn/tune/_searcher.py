@@ -1,0 +1,178 @@
+"""The driver-side searcher: Optuna chooses trials, and this is the only writer of trial records."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+from ray.tune.search import Searcher
+
+from autonn.space import SearchSpace
+from autonn.store import OBJECTIVES, quality_metric
+from autonn.task import METRICS
+from autonn.transfer import ModelSource
+from autonn.transfer._source import best_trial_source
+from autonn.tune._failures import RetryLog, worker_lost_reason
+from autonn.tune._protocol import (
+    ATTRS,
+    CURVE,
+    EPOCH,
+    FAILED,
+    FINAL,
+    TEACHER_KEY,
+    TRIAL_EVENT,
+    TRIAL_KEY,
+)
+
+logger = logging.getLogger("autonn.tune")
+
+
+class AutonnSearcher(Searcher):
+    """Ray Tune's public Searcher over Optuna's public ask/tell: Optuna chooses each trial, and
+    this stores what the trial really was.
+
+    A trial is COMPLETE only when its worker sent the final, measured report; one the scheduler
+    stopped is PRUNED (with the epoch it reached), never COMPLETE with half-trained values that
+    would put an unfinished model on the front and mislead the sampler; a failed one is FAIL
+    (with the reason).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        objectives: tuple[str, ...],
+        sampler: optuna.samplers.BaseSampler,
+        storage: optuna.storages.BaseStorage,
+        study_name: str,
+        total: int,
+        done: int = 0,
+        retries: RetryLog | None = None,
+        teacher: ModelSource | None = None,
+    ) -> None:
+        super().__init__()
+        self._space = space
+        self._name = study_name
+        self._teacher = teacher  # the one --teacher names; None: the best trial so far
+        self._objectives = objectives
+        self._total = total
+        self._done_before = done  # trials a resumed search already holds, for the progress count
+        self._retries = retries or RetryLog(max_failures=0)
+        self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
+        self.study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        self._open: dict[str, optuna.Trial] = {}  # Ray trial id -> its Optuna trial, until told
+
+    def set_search_properties(self, metric, mode, config, **spec) -> bool:
+        return True  # the objectives and their directions are the study's own
+
+    def suggest(self, trial_id: str) -> dict[str, Any]:
+        trial = self.study.ask()  # enqueued params first, then the sampler's
+        config = self._space.sample(trial)  # checks the space; rebuilt on the worker
+        self._open[trial_id] = trial
+        suggested = {**trial.params, TRIAL_KEY: trial.number}
+        if config.compress.distill_alpha > 0:
+            # Chosen when the trial starts, from what has completed by then; a trial that starts
+            # before any has trains on its labels alone (stored with teacher None).
+            teacher = self._teacher or best_trial_source(
+                self.study, self._name, self._objectives, self._space.spec
+            )
+            if teacher is not None:
+                suggested[TEACHER_KEY] = teacher.to_json()
+        return suggested
+
+    def on_trial_complete(
+        self, trial_id: str, result: dict | None = None, error: bool = False
+    ) -> None:
+        trial = self._open.pop(trial_id, None)
+        if trial is None:  # told already, or never asked here
+            return
+        result = result or {}
+        attrs = json.loads(result.get(ATTRS, "{}"))
+        attrs.update(ray_trial_id=trial_id, node=result.get("hostname"))
+        retries = self._retries.retries.get(trial_id, 0)
+        if retries:
+            attrs["retries"] = retries
+        values = None
+        if error or FAILED in result:
+            state = TrialState.FAIL
+            lost = worker_lost_reason(retries, self._retries.max_failures)
+            attrs["fail_reason"] = result.get(FAILED, lost)
+        elif result.get(FINAL):
+            state = TrialState.COMPLETE
+            values = [float(result[o]) for o in self._objectives]
+        else:
+            state = TrialState.PRUNED
+            # The scheduler stopped it on its last rung report, which holds the curve so far.
+            curve = json.loads(result.get(CURVE, "[]"))
+            attrs.update(
+                curve=curve, epochs=result.get(EPOCH, 0), stopped_at_epoch=result.get(EPOCH, 0)
+            )
+            if "size_bytes" in result:  # known from its start: where it sat on the size axis
+                attrs["size_bytes"] = int(result["size_bytes"])
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        self.study.tell(trial, values, state=state)
+        self.finished[state.name] = self.finished.get(state.name, 0) + 1
+        self._log(trial.number, state, values, attrs)
+
+    def fail_unfinished(self, reason: str) -> None:
+        """Close trials left RUNNING (the search was interrupted) so none stays open forever."""
+        for trial_id in list(self._open):
+            trial = self._open.pop(trial_id)
+            trial.set_user_attr("fail_reason", reason)
+            self.study.tell(trial, state=TrialState.FAIL)
+
+    # Tune checkpoints the searcher for its own resume; autonn's state is the database already,
+    # and pickling a live storage every few seconds would be pure cost.
+    def save_to_dir(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def restore_from_dir(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def _log(self, number: int, state: TrialState, values, attrs: dict) -> None:
+        done = self._done_before + sum(self.finished.values())
+        shown = None
+        if state == TrialState.COMPLETE:
+            shown = " ".join(
+                f"{o}={_fmt(o, v)}" for o, v in zip(self._objectives, values, strict=True)
+            )
+            test = f"test_{quality_metric(self._objectives)}"
+            what = f"{shown} {test}={_fmt(test[5:], attrs.get(test, float('nan')))}"
+        elif state == TrialState.PRUNED:
+            what = f"stopped early at epoch {attrs['stopped_at_epoch']}"
+        else:
+            what = attrs["fail_reason"]
+        # The same facts as fields, for whoever shows progress (the CLI's live display) and need
+        # not parse the message: autonn itself never prints.
+        event = {
+            "number": number,
+            "state": state.name,
+            "done": done,
+            "total": self._total,
+            "done_before": self._done_before,
+            "values": dict(zip(self._objectives, values, strict=True)) if values else None,
+            "values_text": shown,  # the objectives as the message shows them
+            "directions": {o: OBJECTIVES[o] for o in self._objectives},
+            "what": what,
+        }
+        logger.info(
+            "[%d/%d] trial %d %s: %s",
+            done,
+            self._total,
+            number,
+            state.name,
+            what,
+            extra={TRIAL_EVENT: event},
+        )
+
+
+def _fmt(objective: str, value: float) -> str:
+    if objective in METRICS:
+        return METRICS[objective].format(value)
+    if objective == "size_bytes":
+        return f"{int(value)}B"
+    return f"{value:.3f}ms"

@@ -1,0 +1,132 @@
+"""The worker side of a trial: rebuild its config from params, run it, report to the driver."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ray
+from ray import tune
+
+from autonn.data import Dataset
+from autonn.errors import TrialFailed
+from autonn.space import load_space
+from autonn.store import trial_location, upload
+from autonn.transfer import ModelSource, source_model, source_state
+from autonn.transfer._source import teacher_outputs
+from autonn.trial import run_trial
+from autonn.tune._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TEACHER_KEY, TRIAL_KEY
+
+logger = logging.getLogger("autonn.tune")
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """What every trial of one search shares (sent once to the workers, with the data)."""
+
+    search: str
+    space: str
+    seed: int
+    max_epochs: int
+    artifacts: str
+    threads: int
+    use_gpu: bool
+    report_epochs: tuple[int, ...]  # the scheduler's rungs; no other epoch is reported
+    metric: str = "accuracy"  # the validation metric: reported at rungs, and in the values
+    report_size: bool = False  # the scheduler ranks on size: send it with every rung report
+    init_from: str | None = None  # ModelSource JSON: every trial starts from its weights
+
+
+@functools.lru_cache(maxsize=4)
+def _space(spec: str):
+    return load_space(spec)  # once per worker process: actors are reused across trials
+
+
+def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None:
+    number = config[TRIAL_KEY]
+    params = {k: v for k, v in config.items() if k not in (TRIAL_KEY, TEACHER_KEY)}
+    teacher = ModelSource.from_json(config[TEACHER_KEY]) if TEACHER_KEY in config else None
+    try:
+        tune.report(_run(number, params, data, plan, teacher))
+    except TrialFailed as exc:
+        tune.report({FAILED: str(exc)})  # the driver stores the reason; the search goes on
+    except Exception as exc:
+        logger.exception("trial %d failed", number)
+        tune.report({FAILED: f"{type(exc).__name__}: {exc}"})
+
+
+def _size_known_before_training(config, data: Dataset) -> dict[str, float]:
+    """The bytes the trial will ship, from an untrained model pruned and quantized as the
+    config says: the scheduler ranks a trial on its real size from its first rung on."""
+    from autonn.measure._size import final_size_bytes
+    from autonn.trial import calibration_sample
+
+    size = final_size_bytes(
+        config, data.input_shape, data.n_outputs, calibration=calibration_sample(data)
+    )
+    return {"size_bytes": float(size)}
+
+
+def _transfer(config, data: Dataset, plan: TrialPlan, teacher: ModelSource | None) -> dict:
+    """What the trial learns from earlier models: its teacher's outputs on the training split,
+    the weights it starts from, and the attributes naming them."""
+    out: dict[str, Any] = {"attrs": {}}
+    if config.compress.distill_alpha > 0:
+        # None: no trial had completed when this one started, so it learns from labels alone.
+        out["attrs"]["teacher"] = teacher.label if teacher else None
+        if teacher is not None:
+            out["teacher"] = teacher_outputs(source_model(teacher, data), data.x_train)
+    if plan.init_from:
+        source = ModelSource.from_json(plan.init_from)
+        out["init_state"] = source_state(source)
+        out["attrs"]["init_from"] = source.label
+    return out
+
+
+def _run(
+    number: int,
+    params: dict[str, Any],
+    data: Dataset,
+    plan: TrialPlan,
+    teacher: ModelSource | None,
+) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(plan.threads)
+    device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
+    config = _space(plan.space).rebuild(params)
+    learn = _transfer(config, data, plan, teacher)
+
+    curve: list[float] = []
+    known = _size_known_before_training(config, data) if plan.report_size else {}
+
+    def report(epoch: int, score: float) -> None:
+        curve.append(score)
+        if epoch in plan.report_epochs:
+            tune.report({EPOCH: epoch, plan.metric: score, CURVE: json.dumps(curve), **known})
+
+    location = trial_location(plan.artifacts, plan.search, number)
+    with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:
+        outcome = run_trial(
+            config,
+            data,
+            seed=plan.seed + number,
+            max_epochs=plan.max_epochs,
+            out_dir=Path(tmp),
+            device=device,
+            report=report,
+            metric=plan.metric,
+            teacher=learn.get("teacher"),
+            init_state=learn.get("init_state"),
+        )
+        upload(Path(tmp), location)
+    # The hostname alone cannot tell apart two nodes on one machine (or two pods on one host).
+    node_id = ray.get_runtime_context().get_node_id()
+    attrs = {**outcome.attrs, "artifacts": location, "device": device, "node_id": node_id}
+    attrs.update(learn["attrs"])
+    return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}
