@@ -2,9 +2,9 @@
 columns imputed with their median, and blank columns dropped.
 
 The fitted spec is plain data (`to_json`), stored in the exported package's model_card.json and
-applied by the predictor (and by the package's standalone predict.py, which has its own copy of
-`encode` on pandas + numpy), so the ONNX model stays exactly the network the search measured:
-raw rows in, the spec's numbers out, then the usual (x - mean) / std.
+applied by autonn/data/_inputs.py's `encode`, the one copy that the data loader, the predictor
+and the package's standalone predict.py all run. So the ONNX model stays exactly the network the
+search measured: raw rows in, the spec's numbers out, then the usual (x - mean) / std.
 
 Rows at prediction time may hold what training never saw: an unknown category, or a blank in any
 column, encodes as all zeros in that column's one-hot block; a blank number becomes the column's
@@ -13,14 +13,17 @@ fitted median.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from autonn.data._inputs import CATEGORY, EMPTY, NUMBER, InputError, encode, read_rows
 from autonn.errors import UsageError
 
-NUMBER, CATEGORY, EMPTY = "number", "category", "empty"
 # More distinct values than this in a text column is an id or free text, not a category.
 MAX_CATEGORIES = 256
 
@@ -105,13 +108,8 @@ class TabularSpec:
     def encode(self, frame) -> np.ndarray:
         """Raw rows (a DataFrame with at least these columns; others are ignored) -> float64
         features (n, width), before standardisation."""
-        missing = [c.name for c in self.columns if c.kind != EMPTY and c.name not in frame.columns]
-        if missing:
-            raise UsageError(
-                f"the rows lack the model's columns {missing} (it takes {self.names}; the label "
-                "column may be left out)"
-            )
-        return encode(frame, [c.to_json() for c in self.columns], UsageError)
+        with usage_errors():
+            return encode(frame, [c.to_json() for c in self.columns])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,41 +131,18 @@ class TabularSpec:
         )
 
 
-def encode(frame, columns: list[dict[str, Any]], error=ValueError) -> np.ndarray:
-    """The spec's columns of `frame` as features. _standalone.py holds the same code."""
-    import pandas as pd
-
-    blocks = []
-    for col in columns:
-        values = frame[col["name"]] if col["kind"] != EMPTY else None
-        if col["kind"] == NUMBER:
-            text = values.astype(str).str.strip()
-            blank = values.isna() | (text == "")
-            numbers = pd.to_numeric(values.where(~blank), errors="coerce")
-            bad = numbers.isna() & ~blank
-            if bad.any():
-                raise error(
-                    f"column {col['name']!r} must be numeric, but holds {values[bad].iloc[0]!r}"
-                )
-            blocks.append(numbers.fillna(col["median"]).to_numpy(np.float64)[:, None])
-        elif col["kind"] == CATEGORY:
-            text = values.astype(str).str.strip().where(values.notna(), None)
-            blocks.append(
-                np.stack([(text == c).to_numpy() for c in col["categories"]], axis=1).astype(
-                    np.float64
-                )
-            )
-    return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(frame), 0))
+@contextlib.contextmanager
+def usage_errors() -> Iterator[None]:
+    """The shared input code raises InputError, a plain ValueError, because predict.py carries it
+    without autonn; autonn's callers get the UsageError that the CLI prints as one line."""
+    try:
+        yield
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
 
 
-def read_table(path, *, text_columns=()) -> Any:
+def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Any:
     """A .csv or .parquet as a DataFrame; `text_columns` are read as text (category names such
     as "1" stay "1")."""
-    import pandas as pd
-
-    try:
-        if str(path).endswith(".parquet"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype={c: str for c in text_columns} or None)
-    except (ValueError, OSError, ImportError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from exc
+    with usage_errors():
+        return read_rows(path, text_columns=text_columns)

@@ -150,7 +150,7 @@ def build_card(
                     + (
                         f", before {quantize} quantization: it is NOT the measured artifact"
                         if quantize != "fp32"
-                        else ", numerically the same model as model.onnx"
+                        else ", numerically the same model as the artifact"
                     )
                 ),
             },
@@ -167,7 +167,10 @@ def _labels(task: str, classes: list[str], target: TargetScaling | None) -> dict
 
 
 def usage_snippet(out: Path, card: dict[str, Any]) -> str:
-    """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed."""
+    """Plain onnxruntime + numpy (and torch for model.pt2): runs without autonn installed. A
+    .tflite package: LiteRT's interpreter (ai-edge-litert) + numpy."""
+    if (card.get("target") or {}).get("name", "onnx") != "onnx":
+        return _tflite_snippet(out, card)
     if card["preprocessing"].get("tabular"):
         return _tabular_snippet(out, card)
     if card.get("task") == "regression":
@@ -344,6 +347,105 @@ def write_json(path: Path, card: dict[str, Any]) -> None:
     path.write_text(json.dumps(card, indent=2, default=str) + "\n")
 
 
+def _tflite_snippet(out: Path, card: dict[str, Any]) -> str:
+    shape = ", ".join(str(d) for d in card["preprocessing"]["input_shape"])
+    return f"""import json
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+pkg = Path({str(out)!r})
+pre = json.loads((pkg / "model_card.json").read_text())["preprocessing"]
+mean = np.array(pre["mean"], dtype=np.float32)
+std = np.array(pre["std"], dtype=np.float32)
+model = Interpreter(model_path=str(pkg / "model.tflite"))
+model.allocate_tensors()
+inp, out = model.get_input_details()[0], model.get_output_details()[0]
+
+
+def outputs(x):  # x: raw samples shaped (n, {shape}); one sample per invoke (batch 1)
+    rows = []
+    for sample in ((x - mean) / std).astype(np.float32):
+        q = inp["quantization"]  # (scale, zero point); (0.0, 0) for a float input
+        if q[0]:
+            sample = np.clip(np.round(sample / q[0] + q[1]), -128, 127).astype(inp["dtype"])
+        model.set_tensor(inp["index"], sample[None])
+        model.invoke()
+        y = model.get_tensor(out["index"])[0].astype(np.float32)
+        s, z = out["quantization"]
+        rows.append((y - z) * s if s else y)
+    return np.stack(rows)  # logits, or the standardised target for regression
+"""
+
+
+def _device_lines(card: dict[str, Any]) -> list[str]:
+    """The card's device section: what the target runs and what the firmware must reserve."""
+    t = card.get("target") or {}
+    if not t:
+        return []
+    lines = ["## Target", "", f"- runtime: {t['runtime']} (`--target {t['name']}`)"]
+    lines.append(f"- flash: {t['flash_bytes']} bytes (`{t['artifact']}`)")
+    if t.get("arena_bytes") is not None:
+        lines.append(
+            f"- tensor arena: {t['arena_bytes']} bytes, the smallest with which TFLite Micro "
+            "allocated and ran the model (reserve at least this)"
+        )
+    elif t.get("ram_bytes_estimate") is not None:
+        lines.append(
+            f"- RAM: about {t['ram_bytes_estimate']} bytes (peak of live activations; an estimate)"
+        )
+    if t.get("macs") is not None:
+        lines.append(f"- multiply-accumulates per inference: {t['macs']}")
+    if t.get("operators"):
+        lines.append("- operators to register: " + ", ".join(f"`{o}`" for o in t["operators"]))
+    for side, io in (t.get("io") or {}).items():
+        quant = (
+            f", scale {io['scale']:.6g}, zero point {io['zero_point']}" if io.get("scale") else ""
+        )
+        lines.append(f"- {side}: {io['dtype']} {io.get('shape')}{quant}")
+    if not t.get("measured_in_search", True):
+        lines.append(
+            f"- converted at export from the trial's weights: the search measured another "
+            f"target, so this file was verified in {t['runtime']} here, not measured by the search"
+        )
+    if t.get("c_array"):
+        lines += ["", *_c_usage(card)]
+    return [*lines, ""]
+
+
+def _c_usage(card: dict[str, Any]) -> list[str]:
+    t = card["target"]
+    arena = t["arena_bytes"]
+    ops = t.get("operators") or []
+    adds = "\n".join(f"  resolver.Add{_op_method(o)}();" for o in ops)
+    return [
+        f"`{t['c_array']['source']}` holds the model as `{t['c_array']['symbol']}` (16-byte "
+        "aligned); with TensorFlow Lite Micro:",
+        "",
+        "```cpp",
+        f'#include "{t["c_array"]["header"]}"',
+        '#include "tensorflow/lite/micro/micro_interpreter.h"',
+        '#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"',
+        "",
+        f"constexpr int kArenaSize = {arena};  // measured; add a little for your TFLM build",
+        "alignas(16) static uint8_t arena[kArenaSize];",
+        "",
+        "const tflite::Model* model = tflite::GetModel(" + t["c_array"]["symbol"] + ");",
+        f"tflite::MicroMutableOpResolver<{max(len(ops), 1)}> resolver;",
+        adds,
+        "tflite::MicroInterpreter interpreter(model, resolver, arena, kArenaSize);",
+        "interpreter.AllocateTensors();  // fill input(0), Invoke(), read output(0)",
+        "```",
+    ]
+
+
+def _op_method(op: str) -> str:
+    """FULLY_CONNECTED -> FullyConnected, CONV_2D -> Conv2D: MicroMutableOpResolver's methods."""
+    return "".join(part.capitalize() if not part[0].isdigit() else part.upper()
+                   for part in op.split("_"))  # fmt: skip
+
+
 def markdown(card: dict[str, Any], out: Path | None = None) -> str:
     """The card for people; `out`, the folder the package will be in, makes its commands exact."""
     s, t, d, p = card["search"], card["trial"], card["dataset"], card["preprocessing"]
@@ -364,8 +466,8 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         f"| validation {name} (search objective) | {show(m[f'val_{name}'])} |",
         f"| test {name} (stored by the search) | {show(m[f'test_{name}'])} |",
         f"| test {name} (re-measured at export) | {show(v.get(f'test_{name}'))} |",
-        f"| model.onnx bytes | {m['size_bytes']} |",
-        f"| fp32 bytes before quantization | {m['fp32_bytes']} |",
+        f"| {_artifact(card)} bytes | {m['size_bytes']} |",
+        f"| fp32 bytes before quantization | {_f(m['fp32_bytes'])} |",
         f"| latency | {_f(m['latency_ms'])} ms ({m['latency_note']}) |",
         f"| parameters | {m['n_params']} (before channel pruning: {m['n_params_trained']}) |",
         "",
@@ -383,9 +485,10 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         f"- structured pruning: {c['prune']:g} of channels/neurons, then {c['finetune_epochs']} "
         "fine-tuning epochs",
         *_toolkit_lines(c),
-        f"- number format of model.onnx: {c['quantize']}",
+        f"- number format of {_artifact(card)}: {c['quantize']}",
         f"- model.pt2: {card['model']['pt2']['what']}",
         "",
+        *_device_lines(card),
         "## Search and trial",
         "",
         f"- search `{s['name']}` in `{s['storage']}`: space `{s['space']}`, objectives "
@@ -536,6 +639,10 @@ def _quote(path: Any) -> str:
     import shlex
 
     return shlex.quote(str(path))
+
+
+def _artifact(card: dict[str, Any]) -> str:
+    return (card.get("target") or {}).get("artifact", "model.onnx")
 
 
 def _f(value) -> str:

@@ -18,17 +18,19 @@ from pathlib import Path
 
 from autonn.errors import StoreError, UsageError
 from autonn.package import _card
+from autonn.package._device import C_HEADER, C_SOURCE, convert, target_card, write_c_array
 from autonn.package._pick import Pick, choose
 from autonn.package._predict import CARD, sha256
+from autonn.package._script import write_script
 from autonn.package._verify import VerificationFailed, rebuild_data, verify
 from autonn.space import load_space
 from autonn.store import DEFAULT_STORAGE, display_url, download, load_search
+from autonn.target import get_target
 from autonn.trial import ARTIFACT, PROGRAM, WEIGHTS, rebuild_model, torch_program
 
 log = logging.getLogger("autonn.package")
 # predict.py: runs the package with numpy and onnxruntime only, as a script or a module.
 STANDALONE = "predict.py"
-STANDALONE_SOURCE = Path(__file__).with_name("_standalone.py")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,14 @@ def export(
     pick: str | Pick = "best",
     trial: int | None = None,
     data: str | None = None,
+    target: str | None = None,
 ) -> ExportResult:
     """Export one trial of search `name` to the new folder `out` as a verified package.
+
+    target: the runtime to ship to (onnx, litert, tflm); default the search's own, whose artifact
+        the trial measured and the package holds byte for byte. Another target converts the
+        trial's weights now and verifies that file in its own runtime. tflm adds the model as
+        a C array (model_data.cc/.h).
 
     pick: see `autonn.package._pick` (best, smallest, fastest, knee, or a constraint such as
         "size_bytes<=50000" or "rmse<=40"); `trial`, when given, exports that trial instead,
@@ -80,7 +88,12 @@ def export(
     _check_out(out)
     search = load_search(name, storage)
     record, reason = choose(
-        search.trials, search.objectives, pick, trial=trial, search=f"search {name!r}"
+        search.trials,
+        search.objectives,
+        pick,
+        trial=trial,
+        search=f"search {name!r}",
+        floor=search.info.floor,
     )
     metric = search.metric
     stored = record.test_score
@@ -93,14 +106,22 @@ def export(
         )
     log.info("exporting trial %d of %s: %s", record.number, name, reason)
     compression = record.attrs.get("compression") or {}
-    fp32 = compression.get("quantize", "fp32") == "fp32"
+    quantize = compression.get("quantize", "fp32")
     config = search.info.config
+    searched = config.get("target") or "onnx"
+    chosen = get_target(target or searched)
+    measured = chosen.name == searched
     with _staging(out) as stage:
-        _fetch(location, stage, record.attrs.get("size_bytes"))
+        artifact = stage / chosen.artifact
+        _fetch(location, stage, record.attrs.get("size_bytes"), searched_artifact(searched))
         dataset = rebuild_data(config, data)
-        _program(stage, config, record, dataset)
-        shutil.copyfile(STANDALONE_SOURCE, stage / STANDALONE)
-        files = {f: _describe(stage / f, f) for f in (ARTIFACT, PROGRAM, STANDALONE)}
+        model = _program(stage, config, record, dataset)
+        if not measured:  # the search measured another file: this one is made, then verified
+            (stage / searched_artifact(searched)).unlink()
+            convert(chosen, model, dataset, quantize, artifact)
+        write_script(stage / STANDALONE)
+        extra = write_c_array(artifact, stage) if chosen.name == "tflm" else []
+        files = {f: _describe(stage / f, f) for f in (chosen.artifact, PROGRAM, STANDALONE, *extra)}
         card = _card.build_card(
             search_name=name,
             storage=display_url(storage),
@@ -112,15 +133,20 @@ def export(
             std=dataset.std,
             input_shape=dataset.input_shape,
             classes=list(dataset.classes),
-            onnx=_card.onnx_info(stage / ARTIFACT, dataset.task),
+            onnx=_card.onnx_info(artifact, dataset.task) if chosen.name == "onnx" else None,
             files=files,
             task=dataset.task,
             target=dataset.target,
             tabular=dataset.tabular.to_json() if dataset.tabular else None,
         )
+        card["target"] = target_card(
+            chosen, artifact, record, shape=dataset.input_shape, measured=measured
+        )
         card["usage"] = _card.usage_snippet(out, card)
         _card.write_json(stage / CARD, card)  # the predictor that verifies reads it
-        check = verify(stage, dataset, stored_test_score=float(stored), fp32=fp32, metric=metric)
+        stored = float(stored)
+        check = verify(stage, dataset, stored_test_score=stored, fp32=quantize == "fp32",
+                       metric=metric, runtime=chosen.runtime)  # fmt: skip
         card["verification"] = check.to_json()
         (stage / _card.MARKDOWN).write_text(_card.markdown(card, out))
         card["files"][_card.MARKDOWN] = _describe(stage / _card.MARKDOWN, _card.MARKDOWN)
@@ -173,11 +199,16 @@ def _staging(out: Path) -> Iterator[Path]:
         raise
 
 
-def _fetch(location: str, stage: Path, size_bytes) -> None:
-    """Copy the trial's model.onnx and weights into `stage`, byte for byte."""
+def searched_artifact(target: str) -> str:
+    """The file a search's trials measured and saved: model.onnx, or model.tflite."""
+    return ARTIFACT if target == "onnx" else "model.tflite"
+
+
+def _fetch(location: str, stage: Path, size_bytes, artifact: str) -> None:
+    """Copy the trial's artifact and weights into `stage`, byte for byte."""
     fetched = stage / ".fetch"
     download(location, fetched)
-    for name in (ARTIFACT, WEIGHTS):
+    for name in (artifact, WEIGHTS):
         src = fetched / name
         if not src.is_file():
             raise StoreError(
@@ -186,28 +217,33 @@ def _fetch(location: str, stage: Path, size_bytes) -> None:
             )
         src.rename(stage / name)
     shutil.rmtree(fetched)
-    got = (stage / ARTIFACT).stat().st_size
+    got = (stage / artifact).stat().st_size
     if size_bytes is not None and got != int(size_bytes):
         raise VerificationFailed(
-            f"{location}/{ARTIFACT} has {got} bytes, but the search measured {int(size_bytes)}: "
+            f"{location}/{artifact} has {got} bytes, but the search measured {int(size_bytes)}: "
             "it is not the file the trial measured"
         )
 
 
-def _program(stage: Path, config: dict, record, dataset) -> None:
-    """model.pt2 from the trial's config (its params + the space) and its saved weights."""
+def _program(stage: Path, config: dict, record, dataset):
+    """model.pt2 from the trial's config (its params + the space) and its saved weights; returns
+    the rebuilt fp32 model."""
     model_config = load_space(config["space"]).rebuild(record.params)
     model = rebuild_model(model_config, dataset, stage / WEIGHTS)
     torch_program(model, dataset, stage / PROGRAM)
     (stage / WEIGHTS).unlink()
+    return model
 
 
 def _describe(path: Path, name: str) -> dict:
     what = {
         ARTIFACT: "the artifact measured during the search (its metric, bytes, latency)",
+        "model.tflite": "the .tflite flatbuffer for LiteRT or TensorFlow Lite Micro",
+        C_SOURCE: "model.tflite as an aligned C array, for TensorFlow Lite Micro firmware",
+        C_HEADER: "declares the C array and its length",
         PROGRAM: "torch.export program of the fp32 model; torch.export.load(path).module()",
         _card.MARKDOWN: "this card for people",
-        STANDALONE: "runs model.onnx with numpy and onnxruntime only (pandas too for tabular "
-        "rows): python predict.py INPUTS",
+        STANDALONE: "runs the model with numpy and onnxruntime (ai-edge-litert for a .tflite; "
+        "pandas too for tabular rows): python predict.py INPUTS",
     }
     return {"sha256": sha256(path), "bytes": path.stat().st_size, "what": what[name]}

@@ -113,8 +113,10 @@ def choose(
     *,
     trial: int | None = None,
     search: str = "the search",
+    floor: tuple[float, float] | None = None,
 ) -> tuple[TrialRecord, str]:
-    """The trial to export and one line on why it was chosen.
+    """The trial to export and one line on why it was chosen, from the deployable front (trials
+    that keep the search's limits and clear its floor).
 
     `trial` (a number) overrides `pick`: that trial whatever its rank, as long as it is COMPLETE.
     Raises UsageError when nothing can be chosen, saying why.
@@ -122,7 +124,12 @@ def choose(
     if trial is not None:
         return _numbered(trials, trial, search), f"trial {trial} as asked"
     pick = parse_pick(pick) if isinstance(pick, str) else pick
-    front = pareto_front(trials, objectives)
+    front = pareto_front(trials, objectives, floor)
+    if not front and any(t.state == "COMPLETE" for t in trials):
+        raise UsageError(
+            f"{search} has no complete trial that keeps its limits and clears its floor; see "
+            "them with `autonn show NAME --all`, or export one by --trial N"
+        )
     if not front:
         states = sorted({t.state for t in trials})
         held = f"its {len(trials)} trials are {', '.join(states)}" if trials else "it has no trial"

@@ -2,20 +2,22 @@
 
 Needs numpy and onnxruntime only (torch is never imported), so a deployment can install just those;
 a package trained on a .csv or .parquet also needs pandas, to read and encode raw rows.
-Everything it needs to know comes from the package's model_card.json.
+Everything it needs to know comes from the package's model_card.json. Inputs are prepared by
+autonn/data/_inputs.py, the code every package's standalone predict.py carries too.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from autonn.data._tabular import TabularSpec, read_table
+from autonn.data import _inputs
+from autonn.data._inputs import PackageInputs
+from autonn.data._tabular import TabularSpec, usage_errors
 from autonn.errors import AutonnError, UsageError
 from autonn.task import TargetScaling, get_task, predictions, probabilities
 from autonn.trial import ARTIFACT
@@ -23,7 +25,7 @@ from autonn.trial import ARTIFACT
 CARD = "model_card.json"
 
 
-class Predictor:
+class Predictor(PackageInputs):
     """A package with its preprocessing: `predict(x)` labels, `predict_proba(x)` probabilities.
 
     For a regression package `predict(x)` gives the target in its own units (the card's target
@@ -46,48 +48,50 @@ class Predictor:
         self.path = Path(path)
         self.card = read_card(self.path)
         pre = self.card["preprocessing"]
-        self.input_shape: tuple[int, ...] = tuple(int(d) for d in pre["input_shape"])
-        self.mean = np.asarray(pre["mean"], dtype=np.float32)
-        self.std = np.asarray(pre["std"], dtype=np.float32)
+        super().__init__(pre)
         self.task: str = get_task(self.card.get("task")).name  # no task: a 0.1 classifier
         target = pre.get("target")
         self.target = TargetScaling(**target) if target else None
         self.classes = np.asarray(pre.get("class_values", []))
         self.class_names: tuple[str, ...] = tuple(pre.get("classes", []))
-        self.label_column: str | None = pre.get("label_column")
         tabular = pre.get("tabular")
         self.tabular = TabularSpec.from_json(tabular) if tabular else None
-        model = self.path / ARTIFACT
+        artifact = artifact_of(self.card)
+        model = self.path / artifact
         if not model.is_file():
-            raise UsageError(f"{self.path} holds no {ARTIFACT}; is it an `autonn export` folder?")
+            raise UsageError(f"{self.path} holds no {artifact}; is it an `autonn export` folder?")
         if check_hash:
-            expected = self.card["files"][ARTIFACT]["sha256"]
+            expected = self.card["files"][artifact]["sha256"]
             if sha256(model) != expected:
                 raise AutonnError(
                     f"{model} does not match the sha256 in {CARD} ({expected[:12]}...): the file "
                     "was changed after export"
                 )
-        self._session = _session(model, threads)
-        self._input = self._session.get_inputs()[0].name
+        self._run = _runner(model, self.card, threads)
 
     def __repr__(self) -> str:
         what = f"classes={len(self.classes)}" if self.task == "classification" else self.task
         return f"Predictor({str(self.path)!r}, input_shape={self.input_shape}, {what})"
 
-    def logits(self, x) -> np.ndarray:
+    def prepare(self, x: Any) -> np.ndarray:
+        """Raw inputs as the standardised float32 batch the ONNX model takes."""
+        with usage_errors():
+            return super().prepare(x)
+
+    def logits(self, x: Any) -> np.ndarray:
         """The model's raw outputs, one row per sample (standardised values for regression)."""
         batch = self.prepare(x)
         if len(batch) == 0:
             return np.zeros((0, max(len(self.classes), 1)), dtype=np.float32)
-        return self._session.run(None, {self._input: batch})[0]
+        return self._run(batch)
 
-    def predict_proba(self, x) -> np.ndarray:
+    def predict_proba(self, x: Any) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in the order of `classes`."""
         if self.task != "classification":
             raise UsageError(f"{self.path} predicts a {self.task} target: it has no probabilities")
         return probabilities(self.logits(x))
 
-    def predict(self, x) -> np.ndarray:
+    def predict(self, x: Any) -> np.ndarray:
         """The most probable class of each sample, as the label values the data had; or, for
         regression, the target in its own units."""
         return self.to_predictions(self.logits(x))
@@ -101,7 +105,7 @@ class Predictor:
         """`predict` on the inputs of a .npz (array `x`) or a .csv (see `read_inputs`)."""
         return self.predict(self.read_inputs(path))
 
-    def predictions_csv(self, x, *, proba: bool = False) -> str:
+    def predictions_csv(self, x: Any, *, proba: bool = False) -> str:
         """CSV text, one row per sample: the label, then (with `proba`) one probability per class
         in columns named p_<class>; for regression one column, `prediction`, in the target's units.
         What `autonn predict` prints."""
@@ -119,73 +123,11 @@ class Predictor:
                 row += [f"{v:.6g}" for v in p]
         return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
 
-    def read_inputs(self, path: str | Path):
+    def read_inputs(self, path: str | Path) -> Any:
         """Raw inputs from a .npz or .csv file, checked against this model's input shape; for a
         tabular package, the rows of a .csv or .parquet as a DataFrame (label column dropped)."""
-        if self.tabular is not None and Path(path).suffix in (".csv", ".parquet"):
-            return self.read_rows(path)
-        return read_inputs(path, label_column=self.label_column, n_features=self.n_features)
-
-    def read_rows(self, path: str | Path):
-        """The rows of a .csv or .parquet, as raw as the training file's (pandas)."""
-        path = Path(path)
-        if not path.is_file():
-            raise UsageError(f"input file {path} does not exist")
-        text = [c.name for c in self.tabular.columns if c.kind == "category"]
-        frame = read_table(path, text_columns=text)
-        return frame.drop(columns=[self.label_column], errors="ignore")
-
-    @property
-    def n_features(self) -> int:
-        return math.prod(self.input_shape)
-
-    def prepare(self, x) -> np.ndarray:
-        """Raw inputs as the standardised float32 batch the ONNX model takes."""
-        if self.tabular is not None:
-            x = self.tabular.encode(rows_frame(x, self.tabular.names))
-        x = np.asarray(x)
-        if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise UsageError(f"inputs must be numeric, but have dtype {x.dtype}")
-        shape = self.input_shape
-        # One channel: (H, W) images or (L,) signals are unambiguous without the channel axis.
-        bare = shape[1:] if len(shape) > 1 and shape[0] == 1 else None
-        if x.shape == shape:
-            x = x[None]
-        elif bare is not None and x.shape == bare:
-            x = x.reshape((1, *shape))
-        elif x.ndim == 2 and x.shape[1] == self.n_features and len(shape) > 1:
-            x = x.reshape((len(x), *shape))
-        elif bare is not None and x.shape[1:] == bare:
-            x = x[:, None]
-        if x.shape[1:] != shape:
-            forms = [_shape_text(shape)]
-            if bare is not None:
-                forms.append(_shape_text(bare))
-            flat = f" or flattened (n, {self.n_features})" if len(shape) > 1 else ""
-            raise UsageError(f"inputs must be shaped {', '.join(forms)}{flat}, but got {x.shape}")
-        bad = int((~np.isfinite(x)).sum()) if np.issubdtype(x.dtype, np.floating) else 0
-        if bad:
-            raise UsageError(f"inputs hold {bad} NaN or infinite values")
-        return np.ascontiguousarray((x.astype(np.float32) - self.mean) / self.std, np.float32)
-
-
-def rows_frame(x, names: list[str]):
-    """Raw rows as a DataFrame: one as it is, or an array (or list) of rows in `names` order."""
-    import pandas as pd
-
-    if isinstance(x, pd.DataFrame):
-        return x
-    if isinstance(x, pd.Series):
-        return x.to_frame().T
-    rows = np.asarray(x, dtype=object)
-    if rows.ndim == 1:
-        rows = rows[None]
-    if rows.ndim != 2 or rows.shape[1] != len(names):
-        raise UsageError(
-            f"rows must be a DataFrame with columns {names}, or shaped (n, {len(names)}) in that "
-            f"order, but got shape {rows.shape}"
-        )
-    return pd.DataFrame(rows, columns=names)
+        with usage_errors():
+            return super().read_inputs(path)
 
 
 def load(path: str | Path, *, threads: int = 0) -> Predictor:
@@ -213,72 +155,27 @@ def read_inputs(
     """Raw inputs from `path`: a .npy array, a .npz with array `x` (or a single array of any
     name), or a .csv of numeric columns in training order, with or without a header row (a
     column named `label_column` is dropped, so the training .csv itself is a valid input)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"input file {path} does not exist")
-    if path.suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"cannot read {path} as .npz: {exc}") from exc
-        if "x" in arrays:
-            return arrays["x"]
-        if len(arrays) == 1:  # np.savez(path, x) names it arr_0
-            return next(iter(arrays.values()))
-        raise UsageError(f"{path} has arrays {sorted(arrays)}; it needs one named 'x'")
-    if path.suffix == ".npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"cannot read {path} as .npy: {exc}") from exc
-    if path.suffix == ".csv":
-        return _read_csv(path, label_column, n_features)
-    raise UsageError(f"inputs must be a .npy, a .npz (array x) or a .csv file, but got {path.name}")
+    with usage_errors():
+        return _inputs.read_inputs(path, label_column=label_column, n_features=n_features)
 
 
-def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> np.ndarray:
-    with path.open(newline="") as f:
-        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
-    if not rows:
-        raise UsageError(f"{path} holds no rows")
-    header = [c.strip() for c in rows[0]]
-    has_header = not all(_is_number(c) for c in header)
-    body = rows[1:] if has_header else rows
-    keep = list(range(len(header)))
-    if has_header and label_column and label_column in header:
-        keep.remove(header.index(label_column))
-    if n_features is not None and len(keep) != n_features:
-        names = f" ({', '.join(header[i] for i in keep)})" if has_header else ""
-        raise UsageError(
-            f"{path}: the model takes {n_features} feature columns, but the file has "
-            f"{len(keep)}{names}"
-        )
-    x = np.empty((len(body), len(keep)), dtype=np.float64)
-    for i, row in enumerate(body):
-        if len(row) != len(header):
-            raise UsageError(f"{path}: row {i + 1} has {len(row)} columns, the first {len(header)}")
-        for j, col in enumerate(keep):
-            try:
-                x[i, j] = float(row[col])
-            except ValueError:
-                name = header[col] if has_header else f"column {col + 1}"
-                raise UsageError(
-                    f"{path}: {name} must be numeric, but row {i + 1} has {row[col]!r}"
-                ) from None
-    return x
+def artifact_of(card: dict) -> str:
+    """The package's model file: model.onnx, or the .tflite of a litert or tflm export."""
+    return (card.get("target") or {}).get("artifact", ARTIFACT)
 
 
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return f"(n, {', '.join(map(str, shape))})"
+def _runner(path: Path, card: dict, threads: int):
+    """A function from a standardised batch to the model's outputs, in the runtime the package
+    targets: onnxruntime, LiteRT's interpreter, or TensorFlow Lite Micro's (autonn[edge])."""
+    target = (card.get("target") or {}).get("name", "onnx")
+    if target == "onnx":
+        session = _session(path, threads)
+        name = session.get_inputs()[0].name
+        return lambda batch: session.run(None, {name: batch})[0]
+    from autonn.target import get_target
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    runtime = get_target(target)
+    return lambda batch: runtime.logits(path, batch)
 
 
 def _session(path: Path, threads: int):

@@ -23,7 +23,7 @@ import numpy as np
 
 from autonn.data import Dataset, load_dataset
 from autonn.errors import AutonnError, UsageError
-from autonn.package._predict import Predictor
+from autonn.package._predict import Predictor, artifact_of
 from autonn.task import get_metric
 
 ACCURACY_TOLERANCE = 0.005  # the tolerance of accuracy-like metrics; see Metric.tolerance
@@ -99,10 +99,18 @@ def rebuild_data(config: dict[str, Any], data: str | None = None) -> Dataset:
 
 
 def verify(
-    package: Path, dataset: Dataset, *, stored_test_score: float, fp32: bool, metric: str
+    package: Path,
+    dataset: Dataset,
+    *,
+    stored_test_score: float,
+    fp32: bool,
+    metric: str,
+    runtime: str = "onnxruntime",
 ) -> Verification:
+    """Score the staged package as a user would load it, in the target's own `runtime`."""
     m = get_metric(metric)
     predictor = Predictor(package, threads=1)
+    artifact = artifact_of(predictor.card)
     # What a user would feed the predictor: the test split's raw rows (a .csv or .parquet), or its
     # standardisation undone.
     raw = dataset.raw_test if dataset.tabular else dataset.x_test * dataset.std + dataset.mean
@@ -111,16 +119,17 @@ def verify(
     allowed = m.tolerance(stored_test_score)
     if abs(got - stored_test_score) > allowed:
         raise VerificationFailed(
-            f"the exported model.onnx scores {metric} {m.format(got)} on the rebuilt test split, "
+            f"the exported {artifact} scores {metric} {m.format(got)} in {runtime} on the rebuilt "
+            "test split, "
             f"but the search stored {m.format(stored_test_score)} for this trial (allowed "
             f"difference {allowed:.3g}); the artifact or the data changed since the search"
         )
     result.summary.append(
-        f"model.onnx, loaded through model_card.json's preprocessing, scores {metric} "
+        f"{artifact}, run in {runtime} through model_card.json's preprocessing, scores {metric} "
         f"{m.format(got)} on the {result.samples} raw test samples; the search stored "
         f"{m.format(stored_test_score)} (must agree within {allowed:.3g})"
     )
-    _compare_program(package, predictor, raw, result, fp32)
+    _compare_program(package, predictor, raw, result, fp32, artifact)
     return result
 
 
@@ -131,7 +140,9 @@ def _truth(predictor: Predictor, dataset: Dataset) -> np.ndarray:
     return predictor.classes[dataset.y_test]
 
 
-def _compare_program(package: Path, predictor: Predictor, raw, result: Verification, fp32: bool):
+def _compare_program(
+    package: Path, predictor: Predictor, raw, result: Verification, fp32: bool, artifact: str
+):
     logits = predictor.logits(raw)
     x = predictor.prepare(raw)
     torch_logits, compared = _program_logits(package / "model.pt2", x)
@@ -141,11 +152,11 @@ def _compare_program(package: Path, predictor: Predictor, raw, result: Verificat
         result.max_abs_diff = float(np.abs(torch_logits - onnx_logits).max(initial=0.0))
         if not np.allclose(torch_logits, onnx_logits, rtol=LOGITS_RTOL, atol=LOGITS_ATOL):
             raise VerificationFailed(
-                f"model.pt2 and model.onnx disagree on the test split: max |output difference| "
+                f"model.pt2 and {artifact} disagree on the test split: max |output difference| "
                 f"{result.max_abs_diff:.3g} exceeds atol {LOGITS_ATOL} + rtol {LOGITS_RTOL}"
             )
         result.summary.append(
-            f"model.pt2 and model.onnx outputs agree on {compared} test samples within "
+            f"model.pt2 and {artifact} outputs agree on {compared} test samples within "
             f"atol {LOGITS_ATOL:g} + rtol {LOGITS_RTOL:g} (max |difference| "
             f"{result.max_abs_diff:.2g})"
         )
@@ -155,7 +166,7 @@ def _compare_program(package: Path, predictor: Predictor, raw, result: Verificat
         )
         result.max_prediction_diff = float(diff.max(initial=0.0))
         result.summary.append(
-            f"model.onnx is quantized, so its outputs are not held to the fp32 model.pt2's; their "
+            f"{artifact} is quantized, so its outputs are not held to the fp32 model.pt2's; their "
             f"predictions differ by at most {result.max_prediction_diff:.4g} on {compared} test "
             "samples"
         )
@@ -163,7 +174,7 @@ def _compare_program(package: Path, predictor: Predictor, raw, result: Verificat
         same = torch_logits.argmax(axis=1) == onnx_logits.argmax(axis=1)
         result.label_agreement = float(same.mean())
         result.summary.append(
-            f"model.onnx is quantized, so its logits are not compared with the fp32 model.pt2; "
+            f"{artifact} is quantized, so its logits are not compared with the fp32 model.pt2; "
             f"both give the same label on {result.label_agreement:.1%} of {compared} test samples"
         )
 

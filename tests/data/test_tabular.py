@@ -12,7 +12,7 @@ import pytest
 import autonn
 from autonn.data import load_dataset
 from autonn.data._tabular import TabularSpec
-from autonn.package._package import STANDALONE_SOURCE
+from autonn.package._script import write_script
 
 N = 80
 
@@ -111,15 +111,17 @@ def test_a_file_of_only_blank_features_is_refused(tmp_path):
         load_dataset(_csv(tmp_path / "blank.csv", rows))
 
 
-def test_standalone_predict_py_encodes_exactly_as_autonn():
+def test_standalone_predict_py_encodes_exactly_as_autonn(tmp_path):
     spec = TabularSpec.fit(_rows().drop(columns="species"))
-    module_spec = importlib.util.spec_from_file_location("standalone", STANDALONE_SOURCE)
+    write_script(tmp_path / "predict.py")
+    module_spec = importlib.util.spec_from_file_location("standalone", tmp_path / "predict.py")
     standalone = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(standalone)
     rows = _rows(30)
     rows.loc[0, "colour"] = "purple"
     rows.loc[1, ["size", "colour", "weight"]] = [np.nan, "", np.nan]
-    np.testing.assert_array_equal(standalone.encode(rows, spec.to_json()), spec.encode(rows))
+    columns = spec.to_json()["columns"]  # the spec as the card holds it
+    np.testing.assert_array_equal(standalone.encode(rows, columns), spec.encode(rows))
 
 
 def test_a_regression_target_in_a_csv_with_categories(tmp_path):

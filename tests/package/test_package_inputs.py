@@ -11,7 +11,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from autonn.package import load
 from autonn.package._card import _plain_inputs, input_file, inputs_example, usage_snippet
-from autonn.package._package import STANDALONE, STANDALONE_SOURCE
+from autonn.package._package import STANDALONE
+from autonn.package._script import write_script
 
 N_CLASSES = 3
 
@@ -45,7 +45,7 @@ def _package(folder: Path, data: str, input_shape: tuple[int, ...]) -> dict:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.save(model, str(folder / "model.onnx"))
-    shutil.copyfile(STANDALONE_SOURCE, folder / STANDALONE)  # as export writes it
+    write_script(folder / STANDALONE)  # as export writes it
     card = {
         "dataset": {"name": data},
         "preprocessing": {
