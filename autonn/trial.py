@@ -1,11 +1,13 @@
 """What one trial does, start to finish, without Ray: build, train, compress, export, measure.
 
-The objective values come from the artifact this writes (`model.onnx`), so what is measured is
-exactly what `autonn export` later hands over.
+The objective values come from the artifact this writes for the search's target (`model.onnx`,
+or `model.tflite` for litert and tflm), measured in that target's own runtime, so what is
+measured is exactly what `autonn export` later hands over.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from autonn.space import CNN, DSCNN, MLP, ModelConfig
 if TYPE_CHECKING:
     import torch
 
-ARTIFACT = "model.onnx"  # the deployable file every objective is measured on
+ARTIFACT = "model.onnx"  # the deployable file of the onnx target (see Target.artifact)
 WEIGHTS = "weights.pt"  # state dict of the fp32 (possibly pruned) model, before quantization
 PROGRAM = "model.pt2"  # the torch program `autonn export` makes from WEIGHTS
 # Families autonn ships, whose rebuild and torch program are tested; a user's own model is checked
@@ -46,6 +48,7 @@ def run_trial(
     metric: str | None = None,
     teacher: torch.Tensor | None = None,
     init_state: dict[str, torch.Tensor] | None = None,
+    target: str = "onnx",
 ) -> TrialOutcome:
     """Train, compress and measure one config; writes ARTIFACT and WEIGHTS into `out_dir`.
 
@@ -54,6 +57,7 @@ def run_trial(
     teacher: a teacher's outputs on `data.x_train`; training and fine-tuning distil from them
         when the config's `distill_alpha` > 0 (ignored otherwise).
     init_state: weights to start from where names and shapes match (see load_matching).
+    target: the runtime the artifact ships to and is measured in (see autonn.target).
     """
     import torch
 
@@ -100,7 +104,7 @@ def run_trial(
     if (c.prune > 0 or factorised) and c.finetune_epochs:
         curve += train(model, config.train, *split, epochs=c.finetune_epochs, seed=seed + 1, **fit)
     model = model.cpu().eval()
-    outcome = _measure(model, data, out_dir, c.quantize, metric)
+    outcome = _measure(model, data, out_dir, c.quantize, metric, target)
     if type(config) not in _BUILTIN_FAMILIES:
         _check_export(config, data, out_dir)
     attrs = {
@@ -133,34 +137,47 @@ def _score(model, data: Dataset, metric: str) -> float:
     return data.problem.score(metric, data.y_val, outputs, data.target)
 
 
-def _measure(model, data: Dataset, out_dir: Path, quantize: str, metric: str) -> TrialOutcome:
+def _measure(
+    model, data: Dataset, out_dir: Path, quantize: str, metric: str, target_name: str
+) -> TrialOutcome:
     import torch
 
-    from autonn.measure import export_onnx, file_bytes, latency_ms, onnx_logits, quantize_onnx
+    from autonn.measure import export_onnx, file_bytes
+    from autonn.target import get_target, macs
 
-    def score(x, y) -> float:
-        return data.problem.score(metric, y, onnx_logits(artifact, x), data.target)
-
+    target = get_target(target_name)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Weights only: a torch program costs ~0.1 s a trial (2 s the first time in a process) and
     # is needed only for the few trials that get exported; export builds it from these.
     torch.save(model.state_dict(), out_dir / WEIGHTS)
-    fp32 = export_onnx(model, data.input_shape, out_dir / "model_fp32.onnx")
-    fp32_bytes = file_bytes(fp32)
-    calibration = calibration_sample(data)
-    artifact = quantize_onnx(fp32, out_dir / ARTIFACT, quantize, calibration=calibration)
-    fp32.unlink()  # only the shipped artifact stays; its fp32 size is kept as an attribute
+    artifact = target.export(
+        model, data.input_shape, quantize, out_dir / target.artifact,
+        calibration=calibration_sample(data),
+    )  # fmt: skip
+
+    def score(x, y) -> float:
+        return data.problem.score(metric, y, target.logits(artifact, x), data.target)
+
+    size = file_bytes(artifact)
     values = {
         metric: score(data.x_val, data.y_val),
-        "size_bytes": float(file_bytes(artifact)),
-        "latency_ms": latency_ms(artifact, data.input_shape),
+        "size_bytes": float(size),
+        "flash_bytes": float(target.flash_bytes(artifact)),
+        "ram_bytes": float(target.ram_bytes(artifact, data.input_shape)),
+        "macs": float(macs(model, data.input_shape)),
+        "latency_ms": target.latency_ms(artifact, data.input_shape),
     }
     attrs = {
         f"test_{metric}": score(data.x_test, data.y_test),
-        "size_bytes": int(values["size_bytes"]),
-        "fp32_bytes": fp32_bytes,
+        **{k: int(v) for k, v in values.items() if k.endswith("_bytes") or k == "macs"},
         "latency_ms": values["latency_ms"],
+        "target": target.name,
     }
+    if target.name == "onnx":  # the fp32 file is a cheap by-product there; kept for the card
+        with tempfile.TemporaryDirectory(prefix="autonn-fp32-") as tmp:
+            attrs["fp32_bytes"] = file_bytes(
+                export_onnx(model, data.input_shape, Path(tmp) / "f.onnx")
+            )
     return TrialOutcome(values=values, attrs=attrs)
 
 
@@ -169,8 +186,6 @@ def _check_export(config: ModelConfig, data: Dataset, out_dir: Path) -> None:
     saved weights, and make it a torch program. The built-in families are known to pass; a user's
     own model might not (data-dependent control flow, a layer torch.export cannot trace), and
     should fail its trial with the reason rather than its export later."""
-    import tempfile
-
     from autonn.errors import TrialFailed
 
     try:

@@ -39,14 +39,59 @@ def final_size_bytes(
     that empties a layer, a model the exporter or quantizer cannot handle). The global torch and
     numpy random states are left as they were, so calling this before training changes nothing.
     """
+    costs = costs_before_training(
+        config, input_shape, n_outputs, calibration=calibration, ram=False
+    )
+    return int(costs["size_bytes"])
+
+
+def costs_before_training(
+    config: ModelConfig,
+    input_shape: tuple[int, ...],
+    n_outputs: int,
+    *,
+    target: str = "onnx",
+    calibration: np.ndarray | None = None,
+    ram: bool = True,
+) -> dict[str, float]:
+    """What a trial of `config` will cost on `target` (size_bytes, flash_bytes, ram_bytes, macs),
+    from its untrained model exported as the trained one will be (see final_size_bytes).
+
+    The artifact's layout, its arena and its MACs follow from the architecture and the number
+    format, so a trial that breaks a limit is known before it trains. ram: False skips the RAM
+    measurement (TFLite Micro's arena is found by bisection, a few hundred ms).
+    """
+    from autonn.measure._runtime import file_bytes
+    from autonn.target import get_target, macs
+
+    shape = tuple(input_shape)
+    chosen = get_target(target)
+    model = _untrained(config, shape, n_outputs)
+    if config.compress.quantize == "int8-static" and calibration is None:
+        calibration = np.random.default_rng(0).standard_normal(
+            (_CALIBRATION_SAMPLES, *shape), dtype=np.float32
+        )
+    with tempfile.TemporaryDirectory(prefix="autonn-size-") as tmp:
+        artifact = chosen.export(
+            model, shape, config.compress.quantize, Path(tmp) / chosen.artifact,
+            calibration=calibration,
+        )  # fmt: skip
+        costs = {
+            "size_bytes": float(file_bytes(artifact)),
+            "flash_bytes": float(chosen.flash_bytes(artifact)),
+            "macs": float(macs(model, shape)),
+        }
+        if ram:
+            costs["ram_bytes"] = float(chosen.ram_bytes(artifact, shape))
+    return costs
+
+
+def _untrained(config: ModelConfig, shape: tuple[int, ...], n_outputs: int):
+    """The model a trial of `config` ships, before training: pruned and factorised as it says."""
     import torch
 
     from autonn.compress import factorise, prune_structured
-    from autonn.measure._onnx import export_onnx
-    from autonn.measure._quantize import quantize_onnx
-    from autonn.measure._runtime import file_bytes
 
-    shape = tuple(input_shape)
     c = config.compress
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -56,14 +101,7 @@ def final_size_bytes(
             model = prune_structured(model, c.prune, torch.zeros((2, *shape)))
         if c.rank_ratio < 1.0:  # which layers, and their ranks, follow from the shapes alone
             factorise(model, c.rank_ratio)
-    if c.quantize == "int8-static" and calibration is None:
-        calibration = np.random.default_rng(0).standard_normal(
-            (_CALIBRATION_SAMPLES, *shape), dtype=np.float32
-        )
-    with tempfile.TemporaryDirectory(prefix="autonn-size-") as tmp:
-        fp32 = export_onnx(model, shape, Path(tmp) / "model_fp32.onnx")
-        out = Path(tmp) / "model.onnx"
-        return file_bytes(quantize_onnx(fp32, out, c.quantize, calibration=calibration))
+    return model
 
 
 def _like_trained(model) -> None:

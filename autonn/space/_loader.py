@@ -15,7 +15,8 @@ from typing import Any
 import optuna
 
 from autonn.errors import UsageError
-from autonn.space._configs import ModelConfig
+from autonn.space._configs import QUANTIZATIONS, ModelConfig
+from autonn.space._suggest import target_formats
 
 SpaceFn = Callable[[optuna.Trial], ModelConfig]
 
@@ -37,6 +38,11 @@ class SearchSpace:
 
     spec: str
     fn: SpaceFn
+    formats: tuple[str, ...] = QUANTIZATIONS  # what the search's target runs (see autonn.target)
+
+    def for_formats(self, formats: Sequence[str]) -> SearchSpace:
+        """This space, offering only `formats` where it leaves the number format to autonn."""
+        return SearchSpace(self.spec, self.fn, tuple(formats))
 
     def sample(self, trial: optuna.Trial, *, time_limit: float | None = None) -> ModelConfig:
         """Call the space on a live trial, checking what it does.
@@ -47,7 +53,8 @@ class SearchSpace:
         """
         start = time.perf_counter()
         try:
-            config = self.fn(trial)
+            with target_formats(self.formats):
+                config = self.fn(trial)
         except (optuna.TrialPruned, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -73,6 +80,16 @@ class SearchSpace:
             )
         return config
 
+    def _check_formats(self, trial: optuna.Trial) -> None:
+        offered = getattr(trial.distributions.get("quantize"), "choices", ())
+        beyond = [q for q in offered if q not in self.formats]
+        if beyond:
+            raise UsageError(
+                f"search space {self.spec} offers number formats {beyond} that the target does "
+                f"not run (it runs {', '.join(self.formats)}); leave quantize= out of "
+                "suggest_compression to search the target's own"
+            )
+
     def rebuild(self, params: dict[str, Any]) -> ModelConfig:
         """The exact config of a stored trial, from its params alone."""
         return self.sample(optuna.trial.FixedTrial(params))
@@ -87,6 +104,7 @@ class SearchSpace:
         for _ in range(samples):
             trial = study.ask()
             config = self.sample(trial, time_limit=SLOW_SPACE_SECONDS)
+            self._check_formats(trial)
             study.tell(trial, 0.0)
         last = config
         for params in enqueued:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import contextvars
+from collections.abc import Iterator, Sequence
 
 import optuna
 
 from autonn.space._configs import OPTIMIZERS, QUANTIZATIONS, SCHEDULES, Compression, Training
+
+# The number formats the search's target offers, while a space is sampled for it (SearchSpace
+# sets them): suggest_compression offers those unless the space names its own.
+_FORMATS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "autonn_formats", default=QUANTIZATIONS
+)
+
+
+@contextlib.contextmanager
+def target_formats(formats: Sequence[str]) -> Iterator[None]:
+    token = _FORMATS.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _FORMATS.reset(token)
 
 
 def suggest_training(
@@ -47,11 +64,14 @@ def suggest_compression(
     *,
     prune: tuple[float, float] = (0.0, 0.9),
     finetune_epochs: tuple[int, int] = (2, 10),
-    quantize: Sequence[str] = QUANTIZATIONS,
+    quantize: Sequence[str] | None = None,
     low_rank: bool = False,
     distill: bool = False,
 ) -> Compression:
     """Structured pruning ratio, fine-tuning epochs after pruning, and the deployed number format.
+
+    quantize: the number formats to search; None offers those the search's target runs (onnx
+    and litert: fp32, fp16, int8-dynamic, int8-static; tflm: fp32 and int8-static).
 
     Fine-tuning is only searched when something is pruned or factorised, so other trials do not
     carry a meaningless parameter that would confuse the sampler. It starts at 2 epochs: a freshly
@@ -78,7 +98,7 @@ def suggest_compression(
     return Compression(
         prune=ratio,
         finetune_epochs=epochs,
-        quantize=trial.suggest_categorical("quantize", list(quantize)),
+        quantize=trial.suggest_categorical("quantize", list(quantize or _FORMATS.get())),
         rank_ratio=rank_ratio,
         **extra,
     )

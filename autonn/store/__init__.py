@@ -15,11 +15,12 @@ from autonn.store._open import (
     open_storage,
     sqlite_path,
 )
-from autonn.store._pareto import dominates, pareto_front
+from autonn.store._pareto import deployable, dominates, pareto_front
 from autonn.store._read import list_searches, load_search, study_id_of
 from autonn.store._records import (
     CONFIG_ATTR,
     COSTS,
+    COSTS_BEFORE_TRAINING,
     OBJECTIVES,
     STATE_WORDS,
     Search,
@@ -36,6 +37,7 @@ __all__ = [
     "search_location",
     "CONFIG_ATTR",
     "COSTS",
+    "COSTS_BEFORE_TRAINING",
     "check_storage",
     "DEFAULT_STORAGE",
     "OBJECTIVES",
@@ -44,6 +46,7 @@ __all__ = [
     "TrialRecord",
     "display_url",
     "download",
+    "deployable",
     "dominates",
     "list_searches",
     "load_search",

@@ -19,11 +19,49 @@ def dominates(a: TrialRecord, b: TrialRecord, objectives: Sequence[str]) -> bool
     return better
 
 
-def pareto_front(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> list[TrialRecord]:
-    """The non-dominated COMPLETE trials, sorted by the second objective (size, usually).
+def pareto_front(
+    trials: Sequence[TrialRecord],
+    objectives: Sequence[str],
+    floor: tuple[float, float] | None = None,
+) -> list[TrialRecord]:
+    """The non-dominated deployable trials, sorted by the second objective (size, usually).
 
     Only fully trained trials count: a PRUNED trial's values are those of a half-trained model.
+    Nor do trials that break a limit (`broken_limits`), or, given floor = (trivial, share), those
+    below the floor (see `deployable`).
     """
-    done = [t for t in trials if t.state == "COMPLETE" and all(o in t.values for o in objectives)]
+    done = deployable(trials, objectives, floor)
     front = [t for t in done if not any(dominates(o, t, objectives) for o in done)]
     return sorted(front, key=lambda t: tuple(t.values[o] for o in reversed(objectives)))
+
+
+def deployable(
+    trials: Sequence[TrialRecord],
+    objectives: Sequence[str],
+    floor: tuple[float, float] | None = None,
+) -> list[TrialRecord]:
+    """COMPLETE trials with every objective, keeping every limit, and, given floor = (trivial,
+    share), closing at least `share` of the gap from the trivial predictor's score to the best
+    such trial's (see autonn.limits._floor)."""
+    done = [
+        t
+        for t in trials
+        if t.state == "COMPLETE" and all(o in t.values for o in objectives) and not t.broken_limits
+    ]
+    if floor is None or not done:
+        return done
+    metric = done[0].metric
+    if metric not in OBJECTIVES or metric not in objectives:
+        return done
+    maximize = OBJECTIVES[metric] == "maximize"
+    scores = [t.values[metric] for t in done]
+    best = max(scores) if maximize else min(scores)
+    trivial, share = floor
+    bound = trivial + share * (best - trivial)
+    # Never above the trivial predictor: a model no better than it is useless at any share.
+    keep = (
+        (lambda v: v >= bound and v > trivial)
+        if maximize
+        else (lambda v: v <= bound and v < trivial)
+    )
+    return [t for t in done if keep(t.values[metric])]

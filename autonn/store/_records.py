@@ -11,7 +11,18 @@ from autonn.task import METRICS, get_task
 # Study user attribute holding the search's own config (space, data, seed, objectives, ...).
 CONFIG_ATTR = "autonn"
 # What a trial costs to deploy; the other objective of a search is its quality metric.
-COSTS = {"size_bytes": "minimize", "latency_ms": "minimize"}
+# size_bytes: the artifact's bytes (model.onnx or model.tflite); flash_bytes: what the device stores
+# (the same file today, for every target); ram_bytes: the tensor arena (tflm, exact) or the peak of
+# live activations (onnx, litert: an estimate); macs: multiply-accumulates of one inference.
+COSTS = {
+    "size_bytes": "minimize",
+    "latency_ms": "minimize",
+    "flash_bytes": "minimize",
+    "ram_bytes": "minimize",
+    "macs": "minimize",
+}
+# The costs known before a trial trains: they follow from the architecture and number format.
+COSTS_BEFORE_TRAINING = ("size_bytes", "flash_bytes", "ram_bytes", "macs")
 # Every objective autonn knows, with its optimisation direction.
 OBJECTIVES = {**{m.name: m.direction for m in METRICS.values()}, **COSTS}
 
@@ -91,6 +102,15 @@ class TrialRecord:
     def test_accuracy(self) -> float | None:
         return self.attrs.get("test_accuracy")
 
+    def measured(self, name: str) -> float | None:
+        """An objective or a measurement by name (ram_bytes, macs, ...), whichever it was."""
+        return self.values.get(name, self.attrs.get(name))
+
+    @property
+    def broken_limits(self) -> dict[str, float]:
+        """The limits the trial breaks (their text -> relative excess); empty when it keeps all."""
+        return dict(self.attrs.get("broken_limits") or {})
+
     def to_json(self) -> dict[str, Any]:
         return {
             "trial": self.number,
@@ -98,7 +118,8 @@ class TrialRecord:
             self.metric: self.score,
             "size_bytes": self.size_bytes,
             f"test_{self.metric}": self.test_score,
-            "latency_ms": self.values.get("latency_ms", self.attrs.get("latency_ms")),
+            **{c: self.measured(c) for c in ("latency_ms", "flash_bytes", "ram_bytes", "macs")},
+            "broken_limits": self.broken_limits,
             "values": self.values,
             "params": self.params,
             "attrs": self.attrs,
@@ -128,6 +149,18 @@ class SearchInfo:
     @property
     def metric(self) -> str:
         return quality_metric(self.objectives)
+
+    @property
+    def floor(self) -> tuple[float, float] | None:
+        """(the trivial predictor's validation score, the share of the gap to close); None for a
+        search stored before autonn 0.3, which kept no trivial score."""
+        trivial, share = self.config.get("trivial"), self.config.get("floor")
+        return None if trivial is None or share is None else (float(trivial), float(share))
+
+    @property
+    def limits(self) -> list[str]:
+        """The limits the search honoured, device limits included (their texts)."""
+        return list(self.config.get("limits_applied") or [])
 
     @classmethod
     def from_config(cls, name: str, config, n_objectives: int, counts) -> SearchInfo:
@@ -165,7 +198,7 @@ class Search:
     def pareto(self) -> list[TrialRecord]:
         from autonn.store._pareto import pareto_front
 
-        return pareto_front(self.trials, self.objectives)
+        return pareto_front(self.trials, self.objectives, self.info.floor)
 
     def trial(self, number: int) -> TrialRecord:
         for t in self.trials:

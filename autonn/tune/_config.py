@@ -6,11 +6,14 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autonn.errors import UsageError
+from autonn.limits import FLOOR, RESERVE, Limit, device_limits, parse_limits
 from autonn.store import COSTS, DEFAULT_STORAGE, display_url
 from autonn.task import get_task
 
 SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.tune._scheduler
 SAMPLERS = ("tpe", "nsga2", "random")
+TARGETS = ("onnx", "litert", "tflm")  # see autonn.target
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 
@@ -23,8 +26,19 @@ class SearchConfig:
         .csv or .parquet of rows (text categories and blanks allowed; see autonn.data).
     task: "classification" (labels are classes) or "regression" (a numeric target).
     objectives: one metric of the task (classification: accuracy, balanced_accuracy, f1_macro;
-        regression: rmse, mae, r2) plus one or both of "size_bytes", "latency_ms". None: the
-        task's default metric (accuracy, rmse) and size_bytes.
+        regression: rmse, mae, r2) plus one or more costs: "size_bytes", "latency_ms",
+        "flash_bytes", "ram_bytes", "macs". None: the task's default metric (accuracy, rmse) and
+        size_bytes.
+    target: the runtime every trial ships to and is measured in: "onnx" (onnxruntime), "litert"
+        (a .tflite in LiteRT) or "tflm" (a .tflite in TensorFlow Lite Micro). litert and tflm
+        need `pip install 'autonn[edge]'`.
+    limits: bounds every trial must keep to count, e.g. ("ram_bytes<=64KB", "accuracy>=0.9").
+        A trial whose RAM, flash, size or MACs break one is not trained; one that breaks a
+        metric's is trained but kept off the front and out of the picks.
+    device: a board from autonn.limits.DEVICES ("stm32f446", ...) or "ram=96KB,flash=512KB":
+        adds its RAM and flash, less the `reserve` share kept for the application, as limits.
+    floor: the share of the gap between the trivial predictor and the best trial that a trial
+        must close to be on the front (0: better than the trivial predictor is enough).
     scheduler: how weak trials are stopped early (stored as PRUNED): "moasha" ranks them at each
         rung on the validation metric and the size they will ship, "asha" on the metric alone,
         "fifo" stops none.
@@ -60,6 +74,11 @@ class SearchConfig:
     teacher: str | None = None
     init_from: str | None = None
     from_storage: str | None = None
+    target: str = "onnx"
+    limits: tuple[str, ...] = ()
+    device: str | None = None
+    reserve: float = RESERVE
+    floor: float = FLOOR
 
     def __post_init__(self) -> None:
         task = get_task(self.task)
@@ -90,13 +109,27 @@ class SearchConfig:
         if len(metrics) != 1 or len(self.objectives) < 2:
             raise ValueError(
                 f"`objectives` must hold one metric of {task.metrics} and at least one of "
-                f"'size_bytes', 'latency_ms', but got {self.objectives}."
+                f"{tuple(COSTS)}, but got {self.objectives}."
             )
+        if self.target not in TARGETS:
+            raise UsageError(f"--target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+        if not 0 <= self.floor <= 1:
+            raise UsageError(f"--floor must be between 0 and 1, but got {self.floor}")
+        object.__setattr__(self, "limits", tuple(self.limits))
+        self.all_limits  # noqa: B018 - every limit and the device parse now, or say what is wrong
         if self.name is not None and not _NAME.match(self.name):
             raise ValueError(
                 f"`name` must be 1-100 letters, digits, '_', '-' or '.', starting with a letter "
                 f"or digit, but got {self.name!r}."
             )
+
+    @property
+    def all_limits(self) -> tuple[Limit, ...]:
+        """The limits given, then the device's RAM and flash."""
+        known = (*get_task(self.task).metrics, *COSTS)
+        mine = parse_limits(self.limits, known=known)
+        board = device_limits(self.device, self.reserve) if self.device else ()
+        return mine + board
 
     @property
     def metric(self) -> str:
@@ -105,6 +138,7 @@ class SearchConfig:
 
     def as_dict(self) -> dict:
         out = {**asdict(self), "metric": self.metric}
+        out["limits_applied"] = [limit.text for limit in self.all_limits]
         if self.from_storage:  # stored with the search: never a password
             out["from_storage"] = display_url(self.from_storage)
         return out

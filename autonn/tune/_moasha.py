@@ -97,28 +97,38 @@ def crowding_distances(points: Sequence[Sequence[float]]) -> list[float]:
     return distance
 
 
-def pareto_order(points: Sequence[Sequence[float] | None]) -> list[tuple[float, float]]:
-    """A sort key per point, lower is better: (front, -crowding distance).
+def pareto_order(
+    points: Sequence[Sequence[float] | None], violations: Sequence[float] | None = None
+) -> list[tuple[float, float, float]]:
+    """A sort key per point, lower is better: (violation, front, -crowding distance).
 
-    A point that is None (an objective missing or not finite) ranks after every complete one.
+    Constrained domination (Deb): a point that breaks a limit (violation > 0) ranks after every
+    feasible one, and infeasible points rank by how far they break them. A point that is None (an
+    objective missing or not finite) ranks after every complete one of its kind.
     """
-    valid = [i for i, p in enumerate(points) if p is not None]
-    keys: list[tuple[float, float]] = [(math.inf, 0.0)] * len(points)
-    for rank, front in enumerate(nondominated_fronts([points[i] for i in valid])):
-        members = [valid[i] for i in front]
+    violations = violations or [0.0] * len(points)
+    keys: list[tuple[float, float, float]] = [(v, math.inf, 0.0) for v in violations]
+    feasible = [i for i, p in enumerate(points) if p is not None and violations[i] <= 0]
+    for rank, front in enumerate(nondominated_fronts([points[i] for i in feasible])):
+        members = [feasible[i] for i in front]
         crowding = crowding_distances([points[i] for i in members])
         for i, c in zip(members, crowding, strict=True):
-            keys[i] = (float(rank), -c)
+            keys[i] = (0.0, float(rank), -c)
     return keys
 
 
-def survives(points: Sequence[Sequence[float] | None], index: int, keep: int) -> bool:
+def survives(
+    points: Sequence[Sequence[float] | None],
+    index: int,
+    keep: int,
+    violations: Sequence[float] | None = None,
+) -> bool:
     """Whether point `index` is among the best `keep` of `points` by `pareto_order`.
 
     Ties go the point's way: it is out only if `keep` or more points rank strictly better (as
     ASHA stops a trial only when it is strictly below the cutoff).
     """
-    keys = pareto_order(points)
+    keys = pareto_order(points, violations)
     return sum(key < keys[index] for key in keys) < keep
 
 
@@ -135,6 +145,10 @@ class MOASHA(TrialScheduler):
         rung. Keep them below the last epoch, so that the last report is never judged.
     reduction_factor: at a rung holding n results, the best ceil(n / reduction_factor) go on.
     min_peers: no trial is stopped at a rung holding fewer results than this, its own included.
+    limits: autonn.limits.Limit objects on result keys (the metric, costs reported at rungs): a
+        result that breaks one ranks below every feasible one at its rung.
+    floor: (trivial, share) for the first objective: a result that closes less than `share` of
+        the gap from `trivial` to the best feasible result at its rung ranks as infeasible too.
 
     A result is compared at the highest rung it has reached and the trial has no result at yet;
     every such result is recorded there, stopped or not, as ASHA does. A result that lacks an
@@ -150,6 +164,8 @@ class MOASHA(TrialScheduler):
         rungs: Iterable[int],
         reduction_factor: float = 2,
         min_peers: int = MIN_PEERS,
+        limits: Sequence = (),
+        floor: tuple[float, float] | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(objectives, Mapping) or not objectives:
@@ -198,6 +214,10 @@ class MOASHA(TrialScheduler):
         self._min_peers = int(min_peers)
         # rung -> {trial id: vector, or None when an objective was missing or not finite}
         self._recorded: dict[int, dict[str, Vector | None]] = {r: {} for r in self._rungs}
+        self._limits = tuple(limits)
+        self._floor = floor
+        # rung -> {trial id: the values its limits and floor are checked on}
+        self._checked: dict[int, dict[str, dict]] = {r: {} for r in self._rungs}
         self._num_stopped = 0
         self._num_remembered = 0
 
@@ -231,7 +251,9 @@ class MOASHA(TrialScheduler):
             recorded = self._recorded[self._check_rung(rung)]
             for values in vectors:
                 self._num_remembered += 1
-                recorded[f"stored-{self._num_remembered}"] = self._vector(values)
+                key = f"stored-{self._num_remembered}"
+                recorded[key] = self._vector(values)
+                self._checked[rung][key] = self._check_values(values)
 
     # -- Ray Tune's TrialScheduler interface ----------------------------------------------------
 
@@ -257,11 +279,13 @@ class MOASHA(TrialScheduler):
             return TrialScheduler.CONTINUE
         recorded = self._recorded[rung]
         recorded[trial.trial_id] = self._vector(result)
+        self._checked[rung][trial.trial_id] = self._check_values(result)
         if result.get("done") or len(recorded) < self._min_peers:
             return TrialScheduler.CONTINUE
         ids = list(recorded)
         keep = math.ceil(len(ids) / self._reduction_factor)
-        if survives([recorded[i] for i in ids], ids.index(trial.trial_id), keep):
+        violations = self._violations(rung, ids)
+        if survives([recorded[i] for i in ids], ids.index(trial.trial_id), keep, violations):
             return TrialScheduler.CONTINUE
         self._num_stopped += 1
         logger.debug(
@@ -279,6 +303,7 @@ class MOASHA(TrialScheduler):
         rung = self._rung_for(trial.trial_id, result or {})
         if rung is not None:
             self._recorded[rung][trial.trial_id] = self._vector(result)
+            self._checked[rung][trial.trial_id] = self._check_values(result)
 
     def on_trial_error(self, tune_controller, trial: Trial) -> None:
         pass  # what it recorded stays: its results were real
@@ -311,6 +336,7 @@ class MOASHA(TrialScheduler):
                     "recorded": state,
                     "num_stopped": self._num_stopped,
                     "num_remembered": self._num_remembered,
+                    "checked": {str(r): c for r, c in self._checked.items()},
                 },
                 f,
             )
@@ -324,6 +350,8 @@ class MOASHA(TrialScheduler):
             }
         self._num_stopped = state["num_stopped"]
         self._num_remembered = state["num_remembered"]
+        for rung, checked in state.get("checked", {}).items():
+            self._checked[self._check_rung(int(rung))] = checked
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -341,6 +369,40 @@ class MOASHA(TrialScheduler):
         if not reached or trial_id in self._recorded[reached[-1]]:
             return None
         return reached[-1]
+
+    def _check_values(self, values: Mapping) -> dict[str, float]:
+        names = {limit.name for limit in self._limits} | {next(iter(self._objectives))}
+        out = {}
+        for name in names:
+            try:
+                out[name] = float(values[name])
+            except (KeyError, TypeError, ValueError):
+                continue
+        return out
+
+    def _violations(self, rung: int, ids: list[str]) -> list[float]:
+        """How far each result at `rung` breaks the limits and the floor; 0 for feasible ones."""
+        if not self._limits and self._floor is None:
+            return [0.0] * len(ids)
+        checked = [self._checked[rung].get(i, {}) for i in ids]
+        out = [
+            sum(limit.excess(c.get(limit.name)) or 0.0 for limit in self._limits) for c in checked
+        ]
+        if self._floor is not None:
+            metric = next(iter(self._objectives))
+            sign = self._sign[metric]  # 1 to minimise, -1 to maximise
+            scores = [c.get(metric) for c, v in zip(checked, out, strict=True) if v == 0]
+            scores = [s for s in scores if s is not None and math.isfinite(s)]
+            if scores:
+                trivial, share = self._floor
+                best = min(scores, key=lambda s: sign * s)
+                floor = trivial + share * (best - trivial)
+                gap = abs(floor - trivial) or 1.0
+                for k, c in enumerate(checked):
+                    score = c.get(metric)
+                    if score is not None and sign * (score - floor) > 0:
+                        out[k] += sign * (score - floor) / gap
+        return out
 
     def _vector(self, values: Mapping) -> Vector | None:
         out = []

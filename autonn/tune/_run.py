@@ -23,6 +23,7 @@ from autonn.store import (
     open_storage,
     search_location,
 )
+from autonn.target import get_target
 from autonn.transfer import ModelSource, front_params, load_matching, resolve_source, source_state
 from autonn.transfer._source import check_teacher
 from autonn.tune._config import RunConfig, SearchConfig
@@ -54,7 +55,7 @@ def search(
     run = run or RunConfig()
     if resume and config.name is None:
         raise UsageError("resuming needs the name of the search to continue; give --name")
-    space = load_space(config.space)
+    space = load_space(config.space).for_formats(get_target(config.target).formats)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
     if config.warm_start and not resume:  # a resumed search holds its warm start already
@@ -166,13 +167,21 @@ def _tune(
 
     from autonn.store import OBJECTIVES
     from autonn.tune._failures import RetryLog
-    from autonn.tune._scheduler import make_scheduler, ranks_size, rung_epochs
-    from autonn.tune._searcher import AutonnSearcher
+    from autonn.tune._scheduler import make_scheduler, ranked_costs, rung_epochs
+    from autonn.tune._searcher import AutonnSearcher, Feasibility
+    from autonn.tune._study import best_feasible, trivial_of
     from autonn.tune._trainable import TrialPlan, trainable
 
     direction = OBJECTIVES[config.metric]
+    trivial = trivial_of(config, data)
     scheduler = make_scheduler(
-        config.scheduler, config.max_epochs, config.metric, direction, config.objectives
+        config.scheduler,
+        config.max_epochs,
+        config.metric,
+        direction,
+        config.objectives,
+        limits=config.all_limits,
+        floor=(trivial, config.floor),
     )
     if done and rung_epochs(scheduler):
         scheduler.remember(stored_rungs(study, scheduler.objectives, rung_epochs(scheduler)))
@@ -186,8 +195,17 @@ def _tune(
         use_gpu=run.gpus_per_trial > 0,
         report_epochs=rung_epochs(scheduler),
         metric=config.metric,
-        report_size=ranks_size(scheduler),
+        report_costs=ranked_costs(scheduler),
         init_from=init_from.to_json() if init_from else None,
+        target=config.target,
+        limits=tuple(limit.text for limit in config.all_limits),
+    )
+    feasibility = Feasibility(
+        config.metric,
+        config.all_limits,
+        trivial=trivial,
+        floor=config.floor,
+        best=best_feasible(study, config.metric),
     )
     retries = RetryLog(run.max_failures)
     searcher = AutonnSearcher(
@@ -200,6 +218,7 @@ def _tune(
         done=done,
         retries=retries,
         teacher=teacher,
+        feasibility=feasibility,
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(

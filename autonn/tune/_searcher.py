@@ -10,8 +10,9 @@ import optuna
 from optuna.trial import TrialState
 from ray.tune.search import Searcher
 
+from autonn.limits import Limit, broken
 from autonn.space import SearchSpace
-from autonn.store import OBJECTIVES, quality_metric
+from autonn.store import COSTS_BEFORE_TRAINING, OBJECTIVES, quality_metric
 from autonn.task import METRICS
 from autonn.transfer import ModelSource
 from autonn.transfer._source import best_trial_source
@@ -22,6 +23,7 @@ from autonn.tune._protocol import (
     EPOCH,
     FAILED,
     FINAL,
+    INFEASIBLE,
     TEACHER_KEY,
     TRIAL_EVENT,
     TRIAL_KEY,
@@ -52,6 +54,7 @@ class AutonnSearcher(Searcher):
         done: int = 0,
         retries: RetryLog | None = None,
         teacher: ModelSource | None = None,
+        feasibility: Feasibility | None = None,
     ) -> None:
         super().__init__()
         self._space = space
@@ -61,6 +64,7 @@ class AutonnSearcher(Searcher):
         self._total = total
         self._done_before = done  # trials a resumed search already holds, for the progress count
         self._retries = retries or RetryLog(max_failures=0)
+        self._feasibility = feasibility or Feasibility(quality_metric(objectives))
         self.finished: dict[str, int] = {}  # state name -> count, for progress and the summary
         self.study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
         self._open: dict[str, optuna.Trial] = {}  # Ray trial id -> its Optuna trial, until told
@@ -96,7 +100,11 @@ class AutonnSearcher(Searcher):
         if retries:
             attrs["retries"] = retries
         values = None
-        if error or FAILED in result:
+        if INFEASIBLE in result:
+            state = TrialState.PRUNED  # stopped before its first epoch; never trained
+            attrs.update(broken_limits=json.loads(result[INFEASIBLE]), epochs=0)
+            attrs.update({c: int(result[c]) for c in COSTS_BEFORE_TRAINING if c in result})
+        elif error or FAILED in result:
             state = TrialState.FAIL
             lost = worker_lost_reason(retries, self._retries.max_failures)
             attrs["fail_reason"] = result.get(FAILED, lost)
@@ -110,10 +118,17 @@ class AutonnSearcher(Searcher):
             attrs.update(
                 curve=curve, epochs=result.get(EPOCH, 0), stopped_at_epoch=result.get(EPOCH, 0)
             )
-            if "size_bytes" in result:  # known from its start: where it sat on the size axis
-                attrs["size_bytes"] = int(result["size_bytes"])
+            # Known from its start: where it sat on the cost axes.
+            attrs.update({c: int(result[c]) for c in COSTS_BEFORE_TRAINING if c in result})
+        named = dict(zip(self._objectives, values, strict=True)) if values else None
+        if state == TrialState.COMPLETE:
+            attrs["broken_limits"] = self._feasibility.broken({**attrs, **named})
+        constraints = self._feasibility.constraints(state.name, attrs, named)
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
+        if constraints:  # Optuna's own record: TPE and NSGA-II rank infeasible trials last
+            for key, value in constraints.items():
+                trial.set_constraint(key, value)
         self.study.tell(trial, values, state=state)
         self.finished[state.name] = self.finished.get(state.name, 0) + 1
         self._log(trial.number, state, values, attrs)
@@ -142,6 +157,9 @@ class AutonnSearcher(Searcher):
             )
             test = f"test_{quality_metric(self._objectives)}"
             what = f"{shown} {test}={_fmt(test[5:], attrs.get(test, float('nan')))}"
+        elif state == TrialState.PRUNED and attrs.get("broken_limits"):
+            broke = ", ".join(f"{k} (+{v:.0%})" for k, v in attrs["broken_limits"].items())
+            what = f"not trained: breaks {broke}"
         elif state == TrialState.PRUNED:
             what = f"stopped early at epoch {attrs['stopped_at_epoch']}"
         else:
@@ -176,3 +194,68 @@ def _fmt(objective: str, value: float) -> str:
     if objective == "size_bytes":
         return f"{int(value)}B"
     return f"{value:.3f}ms"
+
+
+class Feasibility:
+    """What a search's limits and floor say of a finished trial, on the driver.
+
+    `broken`: the limits a trained trial breaks (stored as `broken_limits`, which keeps it off
+    the front). `constraints`: Optuna's form (> 0 where broken; one per limit, by its text, and
+    one for the floor), set with `Trial.set_constraint`, so TPE and NSGA-II rank infeasible
+    trials below feasible ones and suggest fewer of them as the search goes on.
+    """
+
+    def __init__(
+        self,
+        metric: str,
+        limits: tuple[Limit, ...] = (),
+        *,
+        trivial: float | None = None,
+        floor: float = 0.0,
+        best: float | None = None,
+    ) -> None:
+        self.metric = metric
+        self.limits = tuple(limits)
+        self.trivial = trivial
+        self.floor = floor
+        self.maximize = OBJECTIVES[metric] == "maximize"
+        self.best = best  # the best validation metric of a feasible complete trial so far
+
+    def broken(self, measured: dict) -> dict[str, float]:
+        return broken(self.limits, measured)
+
+    def constraints(self, state: str, attrs: dict, values: dict | None) -> dict[str, float]:
+        """The trial's constraints by name; empty where nothing is known of them (a trial
+        stopped early, or failed), which Optuna counts as feasible."""
+        if state == "PRUNED" and attrs.get("broken_limits"):  # refused before training
+            known = {k: attrs[k] for k in COSTS_BEFORE_TRAINING if k in attrs}
+            return {limit.text: limit.excess(known.get(limit.name)) or 0.0 for limit in self.limits}
+        if state != "COMPLETE" or not values:
+            return {}
+        measured = {**attrs, **values}
+        out = {limit.text: limit.excess(measured.get(limit.name)) or 0.0 for limit in self.limits}
+        score = values[self.metric]
+        out["floor"] = self._below_floor(score)
+        if not attrs.get("broken_limits") and self._better(score):
+            self.best = score
+        return out
+
+    def _better(self, score: float) -> bool:
+        if self.best is None:
+            return True
+        return score > self.best if self.maximize else score < self.best
+
+    def _below_floor(self, score: float) -> float:
+        """How far below the floor `score` is, relative to the gap it had to close; 0 above."""
+        if self.trivial is None or self.best is None:
+            return 0.0
+        from autonn.limits import floor_value
+
+        floor = floor_value(
+            self.trivial,
+            max(self.best, score) if self.maximize else min(self.best, score),
+            self.floor,
+        )
+        gap = abs(floor - self.trivial) or 1.0
+        short = floor - score if self.maximize else score - floor
+        return max(0.0, short / gap)

@@ -22,9 +22,10 @@ INTERRUPTED = "the search stopped before this trial finished"
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
                "early_stop", "scheduler", "dataset", "artifacts", "teacher",
-               "init_from")  # fmt: skip
+               "init_from", "target", "limits_applied", "floor")  # fmt: skip
 # What a search stored before a setting existed meant.
-_BEFORE = {"task": "classification", "teacher": None, "init_from": None}
+_BEFORE = {"task": "classification", "teacher": None, "init_from": None, "target": "onnx",
+           "limits_applied": [], "floor": None}  # fmt: skip
 
 
 def create_study(
@@ -119,6 +120,8 @@ def stored_rungs(
 
 
 def sampler(name: str, seed: int, study: optuna.Study) -> optuna.samplers.BaseSampler:
+    """TPE and NSGA-II read each trial's constraints (Trial.set_constraint, set by the searcher)
+    and rank infeasible trials below feasible ones."""
     # A resumed search must not replay the draws it made before: a seeded sampler restarts its
     # random stream, so the seed moves on by the trials already stored (0 for a new search).
     seed += len(study.get_trials(deepcopy=False))
@@ -138,10 +141,31 @@ def _stored_config(name: str, config: SearchConfig, run: RunConfig, space, data)
         "name": name,
         "space": space.spec,
         "dataset": data.summary(),
+        "trivial": trivial_of(config, data),
         "artifacts": artifact_root(run.artifacts),
         "autonn_version": autonn.__version__,
         "created": datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def best_feasible(study: optuna.Study, metric: str) -> float | None:
+    """The best validation metric of a stored complete trial that keeps every limit (resume)."""
+    index = list(study.user_attrs.get(CONFIG_ATTR, {}).get("objectives", [metric])).index(metric)
+    scores = [
+        t.values[index]
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if t.values and not t.user_attrs.get("broken_limits")
+    ]
+    if not scores:
+        return None
+    return max(scores) if OBJECTIVES[metric] == "maximize" else min(scores)
+
+
+def trivial_of(config: SearchConfig, data) -> float:
+    """The search's metric on the validation split for the predictor that ignores its inputs."""
+    from autonn.limits import trivial_score
+
+    return trivial_score(config.metric, config.task, data.y_train, data.y_val)
 
 
 def _comparable(value):

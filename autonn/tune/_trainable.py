@@ -15,12 +15,22 @@ from ray import tune
 
 from autonn.data import Dataset
 from autonn.errors import TrialFailed
+from autonn.limits import broken, parse_limits
 from autonn.space import load_space
 from autonn.store import trial_location, upload
 from autonn.transfer import ModelSource, source_model, source_state
 from autonn.transfer._source import teacher_outputs
 from autonn.trial import run_trial
-from autonn.tune._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TEACHER_KEY, TRIAL_KEY
+from autonn.tune._protocol import (
+    ATTRS,
+    CURVE,
+    EPOCH,
+    FAILED,
+    FINAL,
+    INFEASIBLE,
+    TEACHER_KEY,
+    TRIAL_KEY,
+)
 
 logger = logging.getLogger("autonn.tune")
 
@@ -38,8 +48,11 @@ class TrialPlan:
     use_gpu: bool
     report_epochs: tuple[int, ...]  # the scheduler's rungs; no other epoch is reported
     metric: str = "accuracy"  # the validation metric: reported at rungs, and in the values
-    report_size: bool = False  # the scheduler ranks on size: send it with every rung report
+    report_costs: tuple[str, ...] = ()  # costs the scheduler ranks on: sent with rung reports
     init_from: str | None = None  # ModelSource JSON: every trial starts from its weights
+    target: str = "onnx"  # the runtime each trial ships to (autonn.target)
+    limits: tuple[str, ...] = ()  # Limit texts; those on costs known before training are checked
+    # before it trains
 
 
 @functools.lru_cache(maxsize=4)
@@ -60,16 +73,32 @@ def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None
         tune.report({FAILED: f"{type(exc).__name__}: {exc}"})
 
 
-def _size_known_before_training(config, data: Dataset) -> dict[str, float]:
-    """The bytes the trial will ship, from an untrained model pruned and quantized as the
-    config says: the scheduler ranks a trial on its real size from its first rung on."""
-    from autonn.measure._size import final_size_bytes
+def _costs_before_training(config, data: Dataset, plan: TrialPlan) -> dict[str, float]:
+    """What the trial will cost on its target (flash, RAM, size, MACs), from its untrained model
+    pruned and quantized as the config says: limits are checked on it before training, and the
+    scheduler ranks a trial on its real cost from its first rung on."""
+    from autonn.measure._size import costs_before_training
     from autonn.trial import calibration_sample
 
-    size = final_size_bytes(
-        config, data.input_shape, data.n_outputs, calibration=calibration_sample(data)
+    limits = _cost_limits(plan)
+    wanted = {*plan.report_costs, *(limit.name for limit in limits)}
+    if not wanted:
+        return {}
+    costs = costs_before_training(
+        config,
+        data.input_shape,
+        data.n_outputs,
+        target=plan.target,
+        calibration=calibration_sample(data),
+        ram="ram_bytes" in wanted,
     )
-    return {"size_bytes": float(size)}
+    return costs
+
+
+def _cost_limits(plan: TrialPlan):
+    from autonn.store import COSTS_BEFORE_TRAINING
+
+    return [lim for lim in parse_limits(plan.limits) if lim.name in COSTS_BEFORE_TRAINING]
 
 
 def _transfer(config, data: Dataset, plan: TrialPlan, teacher: ModelSource | None) -> dict:
@@ -100,10 +129,13 @@ def _run(
     torch.set_num_threads(plan.threads)
     device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
     config = _space(plan.space).rebuild(params)
+    costs = _costs_before_training(config, data, plan)
+    refused = broken(_cost_limits(plan), costs)
+    if refused:  # not trained: the driver stores it with its costs and what it breaks
+        return {INFEASIBLE: json.dumps(refused), **costs, ATTRS: json.dumps({"device": device})}
     learn = _transfer(config, data, plan, teacher)
-
+    known = {k: v for k, v in costs.items() if k in plan.report_costs}
     curve: list[float] = []
-    known = _size_known_before_training(config, data) if plan.report_size else {}
 
     def report(epoch: int, score: float) -> None:
         curve.append(score)
@@ -123,6 +155,7 @@ def _run(
             metric=plan.metric,
             teacher=learn.get("teacher"),
             init_state=learn.get("init_state"),
+            target=plan.target,
         )
         upload(Path(tmp), location)
     # The hostname alone cannot tell apart two nodes on one machine (or two pods on one host).

@@ -14,6 +14,7 @@ from autonn.tune._moasha import (
     crowding_distances,
     nondominated_fronts,
     pareto_order,
+    survives,
 )
 
 STOP, CONTINUE = TrialScheduler.STOP, TrialScheduler.CONTINUE
@@ -266,4 +267,46 @@ def test_crowding_distance_keeps_the_ends_and_prefers_lonely_points():
 def test_pareto_order_puts_fronts_first_and_broken_points_last():
     keys = pareto_order([(2, 2), None, (1, 1), (0, 5)])
     assert sorted(range(4), key=keys.__getitem__) == [2, 3, 0, 1]
-    assert keys[1] == (math.inf, 0.0)
+    assert keys[1] == (0.0, math.inf, 0.0)
+
+
+def test_a_point_that_breaks_a_limit_ranks_below_every_feasible_one():
+    points = [(0, 0), (5, 5), (6, 6), (1, 1)]  # (0, 0) dominates all, but breaks a limit
+    keys = pareto_order(points, violations=[0.5, 0.0, 0.0, 0.1])
+    assert sorted(range(4), key=keys.__getitem__) == [1, 2, 3, 0]  # infeasible by violation
+    assert not survives(points, 0, keep=2, violations=[0.5, 0.0, 0.0, 0.1])
+    assert survives(points, 2, keep=2, violations=[0.5, 0.0, 0.0, 0.1])
+
+
+@pytest.mark.parametrize(
+    "fourth",
+    [
+        {"accuracy": 0.5, "size_bytes": 100, "ram_bytes": 100},  # below the floor (0.74)
+        {"accuracy": 0.95, "size_bytes": 50, "ram_bytes": 5000},  # over the RAM limit
+    ],
+)
+def test_moasha_stops_a_trial_below_the_floor_or_over_a_limit_at_a_rung(fourth):
+    """Feasible first: a tiny model over the RAM limit and one below the floor are stopped,
+    though each would be on the rung's accuracy-size front; the same result within the limits
+    goes on."""
+    from autonn.limits import Limit
+
+    def scheduler() -> Tune:
+        return Tune(
+            _moasha(
+                rungs=(2,),
+                limits=(Limit("ram_bytes", "<=", 1000.0),),
+                floor=(0.1, 0.8),  # trivial 0.1: at a rung whose best is 0.9, the floor is 0.74
+            )
+        )
+
+    peers = [(0.9, 900), (0.85, 800), (0.8, 700)]
+    tune = scheduler()
+    for accuracy, size in peers:
+        assert tune.new_trial_at(2, accuracy=accuracy, size_bytes=size, ram_bytes=size) == CONTINUE
+    assert tune.new_trial_at(2, **fourth) == STOP
+    free = _moasha(rungs=(2,))  # no limit, no floor: the same result is on the front
+    tune = Tune(free)
+    for accuracy, size in peers:
+        tune.new_trial_at(2, accuracy=accuracy, size_bytes=size)
+    assert tune.new_trial_at(2, **fourth) == CONTINUE

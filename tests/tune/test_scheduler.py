@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from autonn.tune._moasha import MOASHA
-from autonn.tune._scheduler import make_scheduler, ranked_objectives, ranks_size, rung_epochs
+from autonn.tune._scheduler import make_scheduler, ranked_costs, ranked_objectives, rung_epochs
 
 
 def _trial(i):
@@ -40,7 +40,7 @@ def test_moasha_ranks_on_the_metric_and_the_shipped_size_asha_on_the_metric_alon
     objectives = ("accuracy", "size_bytes", "latency_ms")
     moasha = make_scheduler("moasha", 20, "accuracy", "maximize", objectives)
     assert moasha.objectives == {"accuracy": "max", "size_bytes": "min"}  # latency: not yet known
-    assert ranks_size(moasha) and not ranks_size(_asha(20))
+    assert ranked_costs(moasha) == ("size_bytes",) and ranked_costs(_asha(20)) == ()
     assert ranked_objectives("moasha", "rmse", "minimize", ("rmse", "latency_ms")) == {
         "rmse": "min"
     }
