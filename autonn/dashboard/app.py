@@ -111,9 +111,11 @@ def sidebar_options(info) -> dict:
         interval=interval,
         metric=metric,
         y=metric,
+        x=queries.default_x(info.objectives),
         color_by="quantization",
         show_stopped=False,
         show_failed=False,
+        show_infeasible=False,
         max_size=None,
         bound=None,
     )
@@ -122,8 +124,10 @@ def sidebar_options(info) -> dict:
     # Streamlit page), and the defaults are what most visits want.
     if not side.toggle(
         "Chart options",
-        help=f"Test {metric}, colour by model family, trials stopped early or failed, and "
-        f"constraints. Off: validation {metric}, coloured by number format, no constraints.",
+        help=f"Test {metric}, another cost on the x axis, colour by model family, trials that "
+        "break a limit, were stopped early or failed, and constraints. Off: validation "
+        f"{metric} against {queries.X_LABELS[defaults['x']]}, coloured by number format, only "
+        "trials that keep the search's limits, no constraints.",
     ):
         return defaults
     which = side.radio(
@@ -132,7 +136,24 @@ def sidebar_options(info) -> dict:
         horizontal=True,
         help=f"The front is chosen on validation {metric}; test {metric} shows how it holds up.",
     )
+    choices = queries.x_choices(info.config, info.objectives)
+    x = side.radio(
+        "x axis",
+        choices,
+        index=choices.index(defaults["x"]) if defaults["x"] in choices else 0,
+        horizontal=True,
+        format_func=queries.X_LABELS.get,
+        help="What a trial costs to deploy: the model file (size; flash, what the device "
+        "stores), the memory it runs in (RAM), the multiply-accumulates of one inference "
+        "(MACs), or the measured latency. Log scale.",
+    )
     color_by = side.radio("Colour by", ["quantization", "model family"], horizontal=True)
+    show_infeasible = side.checkbox(
+        "Show trials that break a limit",
+        help="Trials that break one of the search's limits are never on the front. Trained "
+        "ones show as crossed rings; those refused before training, which have no "
+        f"{metric}, as triangles along the bottom.",
+    )
     show_stopped = side.checkbox("Show trials stopped early")
     show_failed = side.checkbox("Show failed trials")
     side.divider()
@@ -157,9 +178,11 @@ def sidebar_options(info) -> dict:
     return dict(
         defaults,
         y=queries.score_columns(metric)[which],
+        x=x,
         color_by="family" if color_by == "model family" else "quantization",
         show_stopped=show_stopped,
         show_failed=show_failed,
+        show_infeasible=show_infeasible,
         max_size=max_kb * 1024 if max_kb else None,
         bound=bound,
     )
@@ -187,6 +210,10 @@ def search_page(storage: str, name: str, options: dict) -> None:
     if y != metric and done[y].isna().all():
         st.info(f"These trials have no test {metric} stored; showing validation {metric}.")
         options = {**options, "y": metric}
+    x = options["x"]
+    if x != "size_bytes" and not done.empty and done[x].isna().all():
+        st.info(f"These trials have no {queries.X_LABELS[x]} stored; showing their size.")
+        options = {**options, "x": "size_bytes"}
     # Only the open tab runs (on_change="rerun"): opening the page builds one figure, not seven.
     tabs = dict(zip(TABS, st.tabs(TABS, key="tab", on_change="rerun"), strict=True))
     if tabs["Pareto front"].open:
@@ -218,31 +245,53 @@ def search_page(storage: str, name: str, options: dict) -> None:
 
 def headline(search, df) -> None:
     config = search.info.config
+    metric = queries.metric_of(df)
     st.header(search.name)
     bits = [
         f"space `{config['space']}`" if config.get("space") else None,
         f"data `{config['data']}`" if config.get("data") else None,
+        f"target `{config['target']}`" if config.get("target") else None,
         "objectives: " + ", ".join(search.objectives),
+        "limits: " + ", ".join(f"`{t}`" for t in search.info.limits)
+        if search.info.limits
+        else None,
+        floor_words(search.info.floor, metric),
         f"created {config['created']}" if config.get("created") else None,
     ]
     st.caption(" · ".join(b for b in bits if b))
     counts = search.info.counts
-    done = queries.complete(df)
-    metric = queries.metric_of(df)
+    refused = int(queries.refused(df).sum())
     shown = {
         "trials": len(df),
         "complete": counts.get("COMPLETE", 0),
-        "stopped early": counts.get("PRUNED", 0),
+        # Refused trials are stored PRUNED too, but were never started.
+        "stopped early": counts.get("PRUNED", 0) - refused,
         "failed": counts.get("FAIL", 0),
         "running": counts.get("RUNNING", 0) + counts.get("WAITING", 0),
     }
-    if not done.empty:
-        best = queries.best_value(done[metric], metric)
+    broke = int(queries.infeasible(df).sum())
+    if broke or search.info.limits:
+        shown["broke a limit"] = f"{broke}" + (f" ({refused} not trained)" if refused else "")
+    usable = df[df["deployable"]]
+    if not usable.empty:  # the best of what may be deployed, not of what breaks a limit
+        best = queries.best_value(usable[metric], metric)
         shown[f"best val {metric}"] = queries.score_text(best, metric)
-        shown["smallest"] = human_bytes(done["size_bytes"].min())
+        shown["smallest"] = human_bytes(usable["size_bytes"].min())
     # One line, not seven st.metric cards in columns: the browser draws the page 0.17-0.21 s
     # sooner (docs/benchmarks.md, "the headline in one line").
     st.markdown(" · ".join(f"{label} **{value}**" for label, value in shown.items()))
+
+
+def floor_words(floor: tuple[float, float] | None, metric: str) -> str | None:
+    """The search's floor in words: "floor 80% of the way from the trivial accuracy 0.1000 to
+    the best"."""
+    if floor is None:
+        return None
+    trivial, share = floor
+    return (
+        f"floor {share:.0%} of the way from the trivial {metric} "
+        f"{queries.score_text(trivial, metric)} to the best"
+    )
 
 
 def no_complete(search) -> None:
@@ -262,9 +311,11 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
         name,
         live,
         y=options["y"],
+        x=options["x"],
         color_by=options["color_by"],
         show_stopped=options["show_stopped"],
         show_failed=options["show_failed"],
+        show_infeasible=options["show_infeasible"],
         max_size=options["max_size"],
         bound=options["bound"],
         selected=selected,
@@ -278,18 +329,15 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
         if clicked != selected:
             st.session_state["selected_trial"] = clicked
             st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
+    st.caption(pareto_caption(df, options))
     metric = options["metric"]
-    better = "higher" if queries.maximised(metric) else "lower"
-    st.caption(
-        "Every complete trial is a point, coloured by "
-        + ("number format" if options["color_by"] == "quantization" else "model family")
-        + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
-        "removing channels). The black step line is the Pareto front: no other trial is both "
-        f"smaller and better on {metric} ({better} is better). Trials that ASHA stopped early "
-        "have no size: 'Show trials stopped early' in the sidebar puts them beside the chart. "
-        "Click a point to select it for export and learning curves."
-    )
     front = df[df["on_front"]].sort_values("size_bytes")
+    if front.empty:
+        st.info(
+            "No trial is on the front yet: every complete trial breaks one of the search's "
+            f"limits or falls below its floor on validation {metric}."
+        )
+        return
     if options["max_size"] is not None or options["bound"] is not None:
         ok = queries.feasible(
             front,
@@ -307,6 +355,9 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
             metric,
             f"test_{metric}",
             "size_bytes",
+            "flash_bytes",
+            "ram_bytes",
+            "macs",
             "latency_ms",
             "quantization",
             "prune_ratio",
@@ -319,8 +370,53 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
     # Chromium), and the chart's hover and the Export tab already show each front trial.
     if st.toggle(f"Table of the {len(front)} front trials", key="front_table"):
         st.dataframe(
-            front[cols], hide_index=True, width="stretch", column_config=table_columns(cols, metric)
+            front[cols],
+            hide_index=True,
+            width="stretch",
+            column_config=table_columns(cols, metric),
+            placeholder="",
         )
+
+
+def pareto_caption(df, options: dict) -> str:
+    """What the chart shows, as drawn with these options: only what is true of this search."""
+    metric, objectives = options["metric"], df.attrs.get("objectives", [])
+    better = "higher" if queries.maximised(metric) else "lower"
+    words = [
+        "Every complete trial"
+        + ("" if options["show_infeasible"] else " that keeps the search's limits")
+        + " is a point, coloured by "
+        + ("number format" if options["color_by"] == "quantization" else "model family")
+        + " (circle: all channels kept; light diamond: channel-pruned, i.e. compressed by "
+        "removing channels). The black step line is the Pareto front: no other trial that "
+        "keeps the limits is at least as good on every objective ("
+        + ", ".join(objectives)
+        + f") and better on one ({better} {metric} is better)."
+    ]
+    if df.attrs.get("limits") or df.attrs.get("floor") is not None:
+        words.append(
+            "Dashed lines mark the search's limits on these axes and its floor on validation "
+            f"{metric}; a trial below the floor is never on the front."
+        )
+    broke = int(queries.infeasible(df).sum())
+    if broke and not options["show_infeasible"]:
+        they = (
+            "1 trial breaks a limit and is"
+            if broke == 1
+            else f"{broke} trials break a limit and are"
+        )
+        words.append(
+            f"{they} not drawn: 'Show trials that break a limit' under Chart options draws them."
+        )
+    if queries.stopped(df).any():
+        words.append(
+            f"Trials that {df.attrs.get('scheduler', 'the scheduler')} stopped early were not "
+            f"trained to the end, so they have no final {metric} and are never on the front: "
+            "'Show trials stopped early' under Chart options puts them beside the chart, "
+            f"at the {metric} they reached."
+        )
+    words.append("Click a point to select it for export and learning curves.")
+    return " ".join(words)
 
 
 def progress_tab(storage: str, name: str, live, df) -> None:
@@ -353,16 +449,22 @@ def hypervolume_axis(df) -> str:
 
 
 # The trial table's first columns (for a search by accuracy; `table_order` names them for any
-# metric): what fits the page's width; the rest are one click away.
+# metric): what fits the page's width; the rest are one click away. Columns no trial has are left
+# out, so a search before autonn 0.3 (no flash, RAM, MACs, limits) shows the rest in about 900 px
+# of the 1,000 a wide page has on a 1,500 px screen; the device's columns add about 350.
 TABLE_COLUMNS = [
     "trial",
     "state",
     "accuracy",
     "test_accuracy",
     "size_bytes",
+    "flash_bytes",
+    "ram_bytes",
+    "macs",
     "latency_ms",
     "quantization",
     "prune_ratio",
+    "broken_limits",
     "n_params",
     "duration_s",
 ]
@@ -376,11 +478,13 @@ def table_order(metric: str) -> list[str]:
 def trials_tab(df, name: str) -> None:
     metric = queries.metric_of(df)
     first = table_order(metric)
-    words = {s: state_word(s) for s in df["state"].unique()}
-    states = sorted(words.values())
+    # A trial refused for breaking a limit is stored PRUNED, but was never started: not "stopped
+    # early".
+    words = df["state"].map(state_word).where(~queries.refused(df), queries.REFUSED)
+    states = sorted(words.unique())
     left, right = st.columns([1, 2])
     chosen = left.multiselect("States", states, default=states)
-    shown = df[df["state"].map(words).isin(chosen)].assign(state=lambda d: d["state"].map(words))
+    shown = df.assign(state=words)[words.isin(chosen)]
     available = [c for c in df.columns if c != "hover" and not shown[c].isna().all()]
     params = [c for c in df.attrs.get("params", []) if c in available]
     extra = params + [c for c in available if c not in first and c not in params]
@@ -398,6 +502,7 @@ def trials_tab(df, name: str) -> None:
         width="stretch",
         height=420,
         column_config=table_columns(columns, metric),
+        placeholder="",  # a value a trial does not have is an empty cell, not "None"
     )
     st.download_button(
         "Download CSV",
@@ -408,8 +513,8 @@ def trials_tab(df, name: str) -> None:
 
 
 def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
-    """Short headers, number formats and widths (pixels), so that the columns fit the page: the
-    first ones take about 900 px of the 1,000 a wide page has on a 1,500 px screen."""
+    """Short headers, number formats and widths (pixels), so that the columns fit the page (see
+    TABLE_COLUMNS)."""
     col = st.column_config
     short = "acc" if metric == "accuracy" else metric
     digits = "%.4f" if metric in METRICS and METRICS[metric].fraction else "%.4g"
@@ -419,9 +524,15 @@ def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
         metric: col.NumberColumn(f"val {short}", format=digits, width=80),
         f"test_{metric}": col.NumberColumn(f"test {short}", format=digits, width=80),
         "size_bytes": col.NumberColumn("bytes", format="%d", width=80),
+        "flash_bytes": col.NumberColumn("flash", format="%d", width=75),
+        "ram_bytes": col.NumberColumn("RAM", format="%d", width=75),
+        "macs": col.NumberColumn("MACs", format="compact", width=70),
         "latency_ms": col.NumberColumn("latency ms", format="%.4f", width=90),
         "quantization": col.TextColumn("quantization", width=110),
         "prune_ratio": col.NumberColumn("channel-pruned", format="percent", width=115),
+        "broken_limits": col.TextColumn(
+            "breaks", width=130, help="The limits the trial breaks, and by how much"
+        ),
         "n_params": col.NumberColumn("params", width=80),
         "duration_s": col.NumberColumn("seconds", format="%.1f", width=80),
         "started": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
@@ -450,9 +561,10 @@ def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> No
         frame = queries.curves(search, picked)
         st.plotly_chart(figures.learning_curves(frame, metric=metric), width="stretch")
         st.caption(
-            f"Validation {metric} after each epoch. Solid: training (a trial that ASHA stopped "
-            "early ends there). Dotted: the fine-tuning epochs after channel pruning, which "
-            "recover what removing channels cost."
+            f"Validation {metric} after each epoch. Solid: training (a trial that "
+            f"{df.attrs.get('scheduler', 'the scheduler')} stopped early ends there). Dotted: "
+            "the fine-tuning epochs after channel pruning, which recover what removing channels "
+            "cost."
         )
     st.subheader("Parameter importance")
     imp = derived(storage, name, live.version, "importance", live)
@@ -552,7 +664,9 @@ def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
         "Rule", rules, help=f"Constraints come from the sidebar; picks use validation {metric}."
     )
     try:
-        record, reason = choose(search.trials, search.objectives, pick, search=search.name)
+        record, reason = choose(
+            search.trials, search.objectives, pick, search=search.name, floor=search.info.floor
+        )
     except AutonnError as exc:
         st.warning(str(exc))
         return None
@@ -585,7 +699,7 @@ def compare_tab(storage: str, name: str, df, options: dict) -> None:
             frames[other] = load(storage, other)[2]
         except AutonnError as exc:
             st.warning(f"Cannot read {other!r}: {exc}")
-    st.plotly_chart(figures.compare(frames, y=options["y"]), width="stretch")
+    st.plotly_chart(figures.compare(frames, y=options["y"], x=options["x"]), width="stretch")
 
 
 main()

@@ -33,8 +33,28 @@ LIGHT = {"#1F78B4": "#A6CEE3", "#33A02C": "#B2DF8A", "#FF7F00": "#FDBF6F", "#C51
 CHANNEL_PRUNED = "channel-pruned"
 FRONT_COLOR = "#111111"
 FEASIBLE_COLOR = "#2CA02C"
+# Trials that break a limit: a crossed ring in brick red, apart from every format's colour (and
+# from the failed trials' plain red x beside the chart); the limits' lines share the colour.
+LIMIT_COLOR = "#A0522D"
+LIMIT_SYMBOL = "circle-x-open"
+REFUSED_SYMBOL = "triangle-down-open"  # refused before training: no metric, drawn at the bottom
+FLOOR_COLOR = "#777777"
 Y_TITLES = {"accuracy": "validation accuracy", "test_accuracy": "test accuracy"}
-AXIS_LABELS = {"size_bytes": "size", "latency_ms": "latency ms", **Y_TITLES}
+AXIS_LABELS = {
+    "size_bytes": "size",
+    "latency_ms": "latency ms",
+    "flash_bytes": "flash",
+    "ram_bytes": "RAM",
+    "macs": "MACs",
+    **Y_TITLES,
+}
+X_TITLES = {
+    "size_bytes": "deployed size",
+    "flash_bytes": "flash",
+    "ram_bytes": "RAM",
+    "macs": "multiply-accumulates (MACs)",
+    "latency_ms": "latency",
+}
 
 
 def y_title(y: str, metric: str) -> str:
@@ -59,30 +79,33 @@ def pareto(
     df: pd.DataFrame,
     *,
     y: str | None = None,
+    x: str = "size_bytes",
     color_by: str = "quantization",
     show_stopped: bool = False,
     show_failed: bool = False,
+    show_infeasible: bool = False,
     max_size: float | None = None,
     bound: float | None = None,
     selected: int | None = None,
     min_accuracy: float | None = None,
 ) -> go.Figure:
-    """Size (log x) against the search's metric: every measured trial, the front joined as a step
-    line.
+    """A cost (log x: size by default, or flash, RAM, MACs, latency) against the search's metric:
+    every measured trial, the deployable front joined as a step line.
 
     y: the metric's column (the default) or its test column. bound: a limit on y in the metric's
     direction (a minimum accuracy, a maximum rmse; `min_accuracy` is 0.1's name for it).
     Colour: quantization level or model family; marker: circle = not channel-pruned, diamond =
-    channel-pruned (in a darker shade of its group's colour).
-    Trials that never got a size (stopped early, failed) go in a strip on the right, at the
-    value they reached, when asked for. customdata[0] of every point is its trial number.
+    channel-pruned (in a lighter shade of its group's colour). The search's own limits on x or y
+    are dashed lines with their text, its floor a dashed line labelled "floor".
+    Trials that break a limit are left out unless `show_infeasible`: then a crossed ring, and
+    those refused before training (no metric) a triangle along the bottom, at their cost.
+    Trials stopped early or failed go in a strip on the right, at the value they reached, when
+    asked for. customdata[0] of every point is its trial number.
     """
     metric = queries.metric_of(df)
     y = y or metric
     bound = min_accuracy if bound is None else bound
-    side = (show_stopped or show_failed) and not df[
-        df["state"].isin(_side_states(df, show_stopped, show_failed))
-    ].empty
+    side = (show_stopped or show_failed) and _side_rows(df, show_stopped, show_failed).any()
     fig = (
         make_subplots(
             rows=1, cols=2, shared_yaxes=True, column_widths=[0.86, 0.14], horizontal_spacing=0.02
@@ -91,17 +114,19 @@ def pareto(
         else go.Figure()
     )
     cell = dict(row=1, col=1) if side else {}
-    done = queries.complete(df)
-    done = done[done[y].notna()]
+    measured = queries.complete(df)
+    measured = measured[measured[y].notna() & measured[x].notna()]
+    broken = queries.infeasible(measured)
+    done = measured[~broken]
     colors = _colors(done[color_by]) if color_by in done else {}
     constrained = max_size is not None or bound is not None
     if constrained and not done.empty:
-        _feasible_region(fig, done, y, metric, max_size, bound, cell)
+        _feasible_region(fig, done, x, y, metric, max_size, bound, cell)
     for (group, pruned), part in done.groupby([color_by, "channel_pruned"], sort=True):
         color = colors.get(group, PALETTE[0])
         fig.add_trace(
             go.Scatter(
-                x=part["size_bytes"],
+                x=part[x],
                 y=part[y],
                 mode="markers",
                 name=f"{group} · {CHANNEL_PRUNED}" if pruned else str(group),
@@ -114,42 +139,23 @@ def pareto(
                     # The light diamonds keep an outline in the group's colour against white.
                     line=dict(width=1 if pruned else 0, color=color),
                 ),
-                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                customdata=_custom(part),
                 hovertemplate="%{customdata[1]}<extra></extra>",
             ),
             **cell,
         )
-    line = queries.staircase(done, y, metric=metric)
+    xs = [done[x]]
+    if show_infeasible:
+        xs += _infeasible(fig, df, measured[broken], x, y, metric, cell)
+    line = queries.staircase(done, y, x=x, metric=metric)
     if not line.empty:
-        ok = (
-            queries.feasible(line, max_size=max_size, bound=bound, y=y, metric=metric)
-            if constrained
-            else pd.Series(True, index=line.index)
-        )
+        _front_line(fig, line, x, y, metric, max_size, bound, cell)
+    shown = measured if show_infeasible else done
+    if selected is not None and selected in set(shown["trial"]):
+        row = shown[shown["trial"] == selected].iloc[0]
         fig.add_trace(
             go.Scatter(
-                x=line["size_bytes"],
-                y=line[y],
-                mode="lines+markers",
-                line=dict(shape="hv", color=FRONT_COLOR, width=2),
-                name=f"Pareto front ({len(line)})",
-                # Open rings: the trial's own colour and pruning marker stay visible inside.
-                marker=dict(
-                    symbol="circle-open",
-                    size=15,
-                    color=np.where(ok, FEASIBLE_COLOR if constrained else FRONT_COLOR, "#BBBBBB"),
-                    line=dict(width=2.5),
-                ),
-                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
-                hovertemplate="<b>on the front</b><br>%{customdata[1]}<extra></extra>",
-            ),
-            **cell,
-        )
-    if selected is not None and selected in set(done["trial"]):
-        row = done[done["trial"] == selected].iloc[0]
-        fig.add_trace(
-            go.Scatter(
-                x=[row["size_bytes"]],
+                x=[row[x]],
                 y=[row[y]],
                 mode="markers",
                 name=f"trial {selected}",
@@ -160,23 +166,143 @@ def pareto(
         )
     if side:
         _side_strip(fig, df, y, metric, show_stopped, show_failed)
-    _size_axis(fig, done["size_bytes"], cell)
+    xs += _limit_lines(fig, df, x, y, metric, cell)
+    _x_axis(fig, x, pd.concat(xs), cell)
     fig.update_yaxes(title_text=y_title(y, metric), **cell)
     fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
     return fig
 
 
-def _size_axis(fig: go.Figure, sizes: pd.Series, cell: dict) -> None:
-    """A log size axis whose ticks read "2 KB", "5 KB" (plotly's own read "2 3 ... 10k 2")."""
-    fig.update_xaxes(type="log", title_text="deployed size (log scale)", **cell)
-    sizes = sizes.dropna()
-    sizes = sizes[sizes > 0]
-    if not sizes.empty:
-        values, text = size_ticks(float(sizes.min()), float(sizes.max()))
-        # The outer ticks bound the axis, so the smallest and largest labels are always drawn.
-        lo, hi = math.log10(values[0]), math.log10(values[-1])
-        pad = 0.03 * (hi - lo or 1)
-        fig.update_xaxes(tickvals=values, ticktext=text, range=[lo - pad, hi + pad], **cell)
+def _custom(part: pd.DataFrame) -> np.ndarray:
+    """customdata of a trace: each point's trial number and hover text."""
+    return np.stack([part["trial"], part["hover"]], axis=-1)
+
+
+def _front_line(fig, line, x, y, metric, max_size, bound, cell) -> None:
+    constrained = max_size is not None or bound is not None
+    ok = (
+        queries.feasible(line, max_size=max_size, bound=bound, y=y, metric=metric)
+        if constrained
+        else pd.Series(True, index=line.index)
+    )
+    pruned = line["channel_pruned"].astype(bool).to_numpy()
+    fig.add_trace(
+        go.Scatter(
+            x=line[x],
+            y=line[y],
+            mode="lines+markers",
+            line=dict(shape="hv", color=FRONT_COLOR, width=2),
+            name=f"Pareto front ({len(line)})",
+            # Open rings of the trial's own shape: a channel-pruned diamond stays a diamond
+            # inside its ring (a round ring hid its corners), and its colour shows through.
+            marker=dict(
+                symbol=np.where(pruned, "diamond-open", "circle-open"),
+                size=np.where(pruned, 17, 15),
+                color=np.where(ok, FEASIBLE_COLOR if constrained else FRONT_COLOR, "#BBBBBB"),
+                line=dict(width=2.5),
+            ),
+            customdata=_custom(line),
+            hovertemplate="<b>on the front</b><br>%{customdata[1]}<extra></extra>",
+        ),
+        **cell,
+    )
+
+
+def _infeasible(fig, df, trained, x, y, metric, cell) -> list[pd.Series]:
+    """Trials that break a limit: trained ones where they scored, refused ones (never trained,
+    so no metric) along the bottom, at their cost. Returns their x values, for the axis."""
+    refused = df[queries.refused(df) & df[x].notna()]
+    scored = queries.complete(df)[y].dropna()
+    # The bottom of the chart: the worst value a complete trial has (a stopped one's, if none).
+    bottom = (
+        float(scored.min() if queries.maximised(metric) else scored.max())
+        if not scored.empty
+        else _worst(df, y, metric)
+    )
+    if not trained.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=trained[x],
+                y=trained[y],
+                mode="markers",
+                name=f"breaks a limit ({len(trained)})",
+                marker=dict(symbol=LIMIT_SYMBOL, color=LIMIT_COLOR, size=9, line=dict(width=1.5)),
+                customdata=_custom(trained),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    if not refused.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=refused[x],
+                y=np.full(len(refused), bottom),
+                mode="markers",
+                name=f"breaks a limit, not trained ({len(refused)})",
+                marker=dict(symbol=REFUSED_SYMBOL, color=LIMIT_COLOR, size=8, line=dict(width=1)),
+                customdata=_custom(refused),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            ),
+            **cell,
+        )
+    return [trained[x], refused[x]]
+
+
+def _limit_lines(fig, df, x, y, metric, cell) -> list[pd.Series]:
+    """The search's limits on the plotted axes as dashed lines with their text, and the floor on
+    the validation metric. Returns the x limits' bounds, so that the axis reaches them."""
+    bounds = []
+    for limit in queries.limits_on(df, x):
+        fig.add_vline(x=limit.bound, line=dict(color=LIMIT_COLOR, dash="dash", width=1.5), **cell)
+        # An annotation's x on a log axis is the log of the value (a shape's is the value).
+        fig.add_annotation(
+            x=math.log10(limit.bound) if limit.bound > 0 else 0,
+            y=1,
+            xref="x",
+            yref="y domain",
+            text=limit.text,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            xshift=3,
+            font=dict(color=LIMIT_COLOR, size=11),
+        )
+        bounds.append(limit.bound)
+    if y == metric:  # limits and the floor hold on the validation metric, not on test
+        lines = [(lim.bound, lim.text, LIMIT_COLOR, 0, "left") for lim in queries.limits_on(df, y)]
+        if df.attrs.get("floor") is not None:
+            lines.append((df.attrs["floor"], "floor", FLOOR_COLOR, 1, "right"))
+        for value, text, color, at, anchor in lines:
+            fig.add_hline(y=value, line=dict(color=color, dash="dash", width=1.5), **cell)
+            fig.add_annotation(
+                x=at,
+                y=value,
+                xref="x domain",
+                yref="y",
+                text=text,
+                showarrow=False,
+                xanchor=anchor,
+                yanchor="bottom",
+                font=dict(color=color, size=11),
+            )
+    return [pd.Series(bounds, dtype=float)]
+
+
+def _x_axis(fig: go.Figure, x: str, values: pd.Series, cell: dict) -> None:
+    """A log cost axis whose ticks carry units: "2 KB" for bytes, "20K" for MACs, "500 µs" for
+    latency (plotly's own read "2 3 ... 10k 2")."""
+    fig.update_xaxes(type="log", title_text=f"{X_TITLES.get(x, x)} (log scale)", **cell)
+    values = values.dropna()
+    values = values[values > 0]
+    if values.empty:
+        return
+    lo, hi = float(values.min()), float(values.max())
+    ticks = count_ticks if x == "macs" else ms_ticks if x == "latency_ms" else size_ticks
+    tickvals, text = ticks(lo, hi)
+    # The outer ticks bound the axis, so the smallest and largest labels are always drawn.
+    first, last = math.log10(tickvals[0]), math.log10(tickvals[-1])
+    pad = 0.03 * (last - first or 1)
+    fig.update_xaxes(tickvals=tickvals, ticktext=text, range=[first - pad, last + pad], **cell)
 
 
 def size_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
@@ -185,27 +311,46 @@ def size_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     Steps of 1-2-5 in binary units (1 KB = 1024 B, as `human_bytes` prints), finer (1-1.5-2-3-
     4-5-7) when the sizes span under a decade, with one tick either side so the data sits inside.
     """
-    lo, hi = max(min(lo, hi), 1.0), max(lo, hi, 1.0)
-    decades = math.log10(hi / lo)
-    steps = (1, 2, 5) if decades > 1 else (1, 1.5, 2, 3, 4, 5, 7)
-    # 1 B ... 700 B, 1 KB ... 700 KB, and so on: each unit's mantissas stay under 1000.
+    return log_ticks(lo, hi, base=1024, units=("B", "KB", "MB", "GB"))
+
+
+def count_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Ticks for a count (MACs) in decimal units: "500", "2K", "1.5M"."""
+    return log_ticks(lo, hi, base=1000, units=("", "K", "M", "G"), sep="")
+
+
+def ms_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Ticks for a latency given in milliseconds: "20 µs", "500 µs", "2 ms", "1 s"."""
+    return log_ticks(lo, hi, base=1000, units=("µs", "ms", "s"), smallest=1e-3)
+
+
+def log_ticks(
+    lo: float,
+    hi: float,
+    *,
+    base: float,
+    units: tuple[str, ...],
+    sep: str = " ",
+    smallest: float = 1.0,
+) -> tuple[list[float], list[str]]:
+    """Ticks of 1-2-5 (1-1.5-2-3-4-5-7 within a decade) times 1, 10, 100 of each unit, a unit
+    being `base` times the one before and the first worth `smallest`; one tick either side of
+    [lo, hi] so the data sits inside. Labels read mantissa and unit: "700 KB", "1.5M"."""
+    lo, hi = max(min(lo, hi), smallest), max(lo, hi, smallest)
+    steps = (1, 2, 5) if math.log10(hi / lo) > 1 else (1, 1.5, 2, 3, 4, 5, 7)
+    # Each unit's mantissas stay under 1000: 1 B ... 700 B, then 1 KB ... 700 KB.
     candidates = sorted(
-        step * 10**e * 1024**u for u in range(4) for e in range(3) for step in steps
+        (step * 10**e * smallest * base**u, f"{step * 10**e:g}{sep}{unit}")
+        for u, unit in enumerate(units)
+        for e in range(3)
+        for step in steps
     )
-    below = [c for c in candidates if c <= lo]
-    above = [c for c in candidates if c >= hi]
-    first = below[-1] if below else candidates[0]
-    last = above[0] if above else candidates[-1]
-    values = [c for c in candidates if first <= c <= last]
-    return values, [_bytes_label(v) for v in values]
-
-
-def _bytes_label(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:g} {unit}"
-        n /= 1024
-    return f"{n:g} GB"
+    below = [c for c in candidates if c[0] <= lo]
+    above = [c for c in candidates if c[0] >= hi]
+    first = below[-1][0] if below else candidates[0][0]
+    last = above[0][0] if above else candidates[-1][0]
+    chosen = [c for c in candidates if first <= c[0] <= last]
+    return [v for v, _ in chosen], [t for _, t in chosen]
 
 
 def light(color: str) -> str:
@@ -217,27 +362,33 @@ def light(color: str) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in (r, g, b))
 
 
-def _side_states(df: pd.DataFrame, pruned: bool, failed: bool) -> list[str]:
-    return (["PRUNED"] if pruned else []) + (["FAIL"] if failed else [])
+def _side_rows(df: pd.DataFrame, stopped: bool, failed: bool) -> pd.Series:
+    """The trials the strip beside the chart shows: stopped early, failed, or both."""
+    rows = pd.Series(False, index=df.index)
+    if stopped:
+        rows |= queries.stopped(df)
+    if failed:
+        rows |= df["state"] == "FAIL"
+    return rows
 
 
 def _side_strip(
-    fig: go.Figure, df: pd.DataFrame, y: str, metric: str, pruned: bool, failed: bool
+    fig: go.Figure, df: pd.DataFrame, y: str, metric: str, stopped: bool, failed: bool
 ) -> None:
-    for state, label, symbol, color in (
-        ("PRUNED", "stopped early", "x-thin-open", "#888888"),
-        ("FAIL", "failed", "x", "#D62728"),
+    # Trials refused for breaking a limit are PRUNED too, but were never started: they go with
+    # the trials that break a limit, not here.
+    for rows, label, symbol, color in (
+        (queries.stopped(df) if stopped else None, "stopped early", "x-thin-open", "#888888"),
+        (df["state"] == "FAIL" if failed else None, "failed", "x", "#D62728"),
     ):
-        if state not in _side_states(df, pruned, failed):
+        if rows is None or not rows.any():
             continue
-        part = df[df["state"] == state]
-        if part.empty:
-            continue
+        part = df[rows]
         # A stopped trial sits at the validation metric it reached; a failed one, which has
         # none, at the worst value shown (not at 0, which would squash the chart).
         floor = _worst(df, y, metric)
         last = part[f"last_{metric}"]
-        ys = last.fillna(floor) if state == "PRUNED" else np.full(len(part), floor)
+        ys = last.fillna(floor) if label == "stopped early" else np.full(len(part), floor)
         fig.add_trace(
             go.Scatter(
                 x=[label] * len(part),
@@ -245,29 +396,31 @@ def _side_strip(
                 mode="markers",
                 name=f"{label} ({len(part)})",
                 marker=dict(symbol=symbol, color=color, size=7, line=dict(width=1, color=color)),
-                customdata=np.stack([part["trial"], part["hover"]], axis=-1),
+                customdata=_custom(part),
                 hovertemplate="%{customdata[1]}<extra></extra>",
             ),
             row=1,
             col=2,
         )
-    fig.update_xaxes(type="category", row=1, col=2, title_text="no size")
+    # Not "no size": since autonn 0.3 a stopped trial has its costs, only not a final metric.
+    fig.update_xaxes(type="category", row=1, col=2, title_text="not fully trained")
 
 
 def _worst(df: pd.DataFrame, y: str, metric: str) -> float:
     """The worst value shown: the lowest accuracy, the highest rmse."""
-    stopped = df.loc[df["state"] == "PRUNED", f"last_{metric}"]
+    stopped = df.loc[queries.stopped(df), f"last_{metric}"]
     shown = pd.concat([queries.complete(df)[y], stopped]).dropna()
     if shown.empty:
         return 0.0
     return float(shown.min() if queries.maximised(metric) else shown.max())
 
 
-def _feasible_region(fig, done, y, metric, max_size, bound, cell) -> None:
-    """Shade what meets the constraints: up to the size limit, and on the good side of the
-    metric's bound (above a minimum accuracy, below a maximum rmse)."""
-    x_hi = max_size if max_size is not None else float(done["size_bytes"].max()) * 2
-    x_lo = float(done["size_bytes"].min()) / 2
+def _feasible_region(fig, done, x, y, metric, max_size, bound, cell) -> None:
+    """Shade what meets the constraints: up to the size limit (when x is the size), and on the
+    good side of the metric's bound (above a minimum accuracy, below a maximum rmse)."""
+    on_size = max_size is not None and x == "size_bytes"
+    x_hi = max_size if on_size else float(done[x].max()) * 2
+    x_lo = float(done[x].min()) / 2
     lo, hi = float(done[y].min()), float(done[y].max())
     fraction = metric in METRICS and METRICS[metric].fraction
     if queries.maximised(metric):
@@ -288,7 +441,7 @@ def _feasible_region(fig, done, y, metric, max_size, bound, cell) -> None:
         layer="below",
         **cell,
     )
-    if max_size is not None:
+    if on_size:
         fig.add_vline(x=max_size, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
     if bound is not None:
         fig.add_hline(y=bound, line=dict(color=FEASIBLE_COLOR, dash="dash", width=1), **cell)
@@ -301,49 +454,56 @@ def _colors(groups: pd.Series) -> dict:
     return {**known, **{g: PALETTE[i % len(PALETTE)] for i, g in enumerate(rest)}}
 
 
-def compare(frames: Mapping[str, pd.DataFrame], *, y: str | None = None) -> go.Figure:
-    """Fronts of several searches overlaid, each search's other trials faint behind its front.
+def compare(
+    frames: Mapping[str, pd.DataFrame], *, y: str | None = None, x: str = "size_bytes"
+) -> go.Figure:
+    """Deployable fronts of several searches overlaid, each search's other trials that keep its
+    limits faint behind its front.
 
     y: the first search's metric column (the default) or its test column; each search draws its
-    own metric's column of that kind (the page compares searches by the same metric).
+    own metric's column of that kind (the page compares searches by the same metric). x: a cost,
+    as in `pareto`.
     """
     fig = go.Figure()
     first = queries.metric_of(next(iter(frames.values()))) if frames else "accuracy"
     y = y or first
     kind = "test" if y == f"test_{first}" else "validation"
+    xs = []
     for i, (name, df) in enumerate(frames.items()):
         color = PALETTE[i % len(PALETTE)]
         metric = queries.metric_of(df)
         col = queries.score_columns(metric)[kind]
         done = queries.complete(df)
-        done = done[done[col].notna()] if col in done else done.iloc[:0]
+        done = done[~queries.infeasible(done)]
+        done = done[done[col].notna() & done[x].notna()] if col in done else done.iloc[:0]
+        xs.append(done[x])
         fig.add_trace(
             go.Scatter(
-                x=done["size_bytes"],
+                x=done[x],
                 y=done[col],
                 mode="markers",
                 name=f"{name}: trials",
                 legendgroup=name,
                 marker=dict(color=color, size=5, opacity=0.25),
-                customdata=np.stack([done["trial"], done["hover"]], axis=-1),
+                customdata=_custom(done),
                 hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
             )
         )
-        line = queries.staircase(done, col, metric=metric)
+        line = queries.staircase(done, col, x=x, metric=metric)
         fig.add_trace(
             go.Scatter(
-                x=line["size_bytes"],
+                x=line[x],
                 y=line[col],
                 mode="lines+markers",
                 name=f"{name}: front ({len(line)})",
                 legendgroup=name,
                 line=dict(shape="hv", color=color, width=2.5),
                 marker=dict(color=color, size=9, line=dict(color="white", width=1)),
-                customdata=np.stack([line["trial"], line["hover"]], axis=-1),
+                customdata=_custom(line),
                 hovertemplate=f"{name}<br>%{{customdata[1]}}<extra></extra>",
             )
         )
-    _size_axis(fig, pd.concat([queries.complete(df)["size_bytes"] for df in frames.values()]), {})
+    _x_axis(fig, x, pd.concat(xs) if xs else pd.Series(dtype=float), {})
     fig.update_yaxes(title_text=y_title(y, first))
     fig.update_layout(**_LAYOUT, height=480)
     return fig
@@ -462,39 +622,21 @@ def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
     """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y` (the
     search's metric unless given).
 
-    Labels are the params' own names, tilted so that a dozen axes do not overlap; size and
-    latency go on log axes with their units on the ticks.
+    Labels are the params' own names, tilted so that a dozen axes do not overlap; bytes, MACs
+    and latency go on log axes with their units on the ticks, and a whole-number param with a
+    few values (depth 1-3) is ticked at whole numbers only.
     """
     metric = queries.metric_of(df)
     y = y or metric
     done = queries.complete(df)
     dims = []
-    for col in [*df.attrs.get("params", []), "size_bytes", "latency_ms", y]:
+    for col in [*df.attrs.get("params", []), *queries.X_AXES, y]:
         if col not in done or done[col].isna().all():
             continue
         values = done[col]
         label = y_title(col, metric) if col == y else AXIS_LABELS.get(col, queries.param_label(col))
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            if col == "size_bytes" and (values > 0).all():
-                ticks, text = size_ticks(float(values.min()), float(values.max()))
-                lo, hi = float(values.min()), float(values.max())
-                inside = [(t, x) for t, x in zip(ticks, text, strict=True) if lo <= t <= hi]
-                dims.append(
-                    dict(
-                        label=label,
-                        values=np.log10(values),
-                        tickvals=[math.log10(t) for t, _ in inside],
-                        ticktext=[x for _, x in inside],
-                    )
-                )
-            elif col in LOG_AXES and (values > 0).all():
-                dims.append(
-                    dict(label=f"{label} (log10)", values=np.log10(values), tickformat=".3~g")
-                )
-            else:
-                dims.append(
-                    dict(label=label, values=values.fillna(values.min()), tickformat=".3~g")
-                )
+            dims.append(_numeric_dimension(col, label, values))
         else:
             cats = sorted(values.fillna("-").astype(str).unique())
             codes = values.fillna("-").astype(str).map({c: i for i, c in enumerate(cats)})
@@ -516,3 +658,36 @@ def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
     )
     fig.update_layout(margin=dict(l=60, r=80, t=130, b=30), height=540)
     return fig
+
+
+# Units on a log axis of parallel coordinates, by column.
+_UNIT_TICKS = {
+    **{c: size_ticks for c in ("size_bytes", "flash_bytes", "ram_bytes")},
+    "macs": count_ticks,
+}
+# A whole-number axis spanning at most this many values gets a tick at each.
+MAX_INTEGER_TICKS = 12
+
+
+def _numeric_dimension(col: str, label: str, values: pd.Series) -> dict:
+    positive = bool((values.dropna() > 0).all())
+    if col in _UNIT_TICKS and positive:
+        lo, hi = float(values.min()), float(values.max())
+        ticks, text = _UNIT_TICKS[col](lo, hi)
+        inside = [(t, x) for t, x in zip(ticks, text, strict=True) if lo <= t <= hi]
+        return dict(
+            label=label,
+            values=np.log10(values),
+            tickvals=[math.log10(t) for t, _ in inside],
+            ticktext=[x for _, x in inside],
+        )
+    if col in LOG_AXES and positive:
+        return dict(label=f"{label} (log10)", values=np.log10(values), tickformat=".3~g")
+    filled = values.fillna(values.min())
+    known = values.dropna()
+    whole = bool((known == known.round()).all())
+    if whole and known.max() - known.min() < MAX_INTEGER_TICKS:
+        # Plotly's own ticks would read 1, 1.2, 1.4 ... on a param that is only ever 1, 2 or 3.
+        ticks = list(range(int(known.min()), int(known.max()) + 1))
+        return dict(label=label, values=filled, tickvals=ticks, ticktext=[str(t) for t in ticks])
+    return dict(label=label, values=filled, tickformat=".3~g")

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from autonn.limits import Limit, floor_value, parse_limit
 from autonn.store import OBJECTIVES, Search, TrialRecord, pareto_front, state_word
+from autonn.store._pareto import deployable
 from autonn.task import METRICS
 
 # Columns `trials_frame` always has, for a search by accuracy (`base_columns` names them for any
@@ -29,6 +31,9 @@ BASE_COLUMNS = [
     "test_accuracy",
     "size_bytes",
     "latency_ms",
+    "flash_bytes",
+    "ram_bytes",
+    "macs",
     "fp32_bytes",
     "n_params",
     "quantization",
@@ -44,9 +49,16 @@ BASE_COLUMNS = [
     "finished",
     "duration_s",
     "fail_reason",
+    "broken_limits",  # "ram_bytes<=98304 by 25%", one limit a line; None when it keeps them all
+    "deployable",  # complete, keeps every limit, clears the floor: may be on the front
     "on_front",
     "hover",
 ]
+
+# What the Pareto plot can put on its x axis: what a trial costs to deploy. Bytes go on a log axis
+# with B/KB/MB ticks, MACs with K/M ticks, latency in ms.
+X_AXES = ("size_bytes", "flash_bytes", "ram_bytes", "macs", "latency_ms")
+BYTE_COLUMNS = ("size_bytes", "flash_bytes", "ram_bytes", "fp32_bytes")
 
 
 def score_columns(metric: str) -> dict[str, str]:
@@ -102,15 +114,19 @@ def trials_frame(search: Search) -> pd.DataFrame:
 
     `df.attrs["params"]` lists the param columns, `df.attrs["objectives"]` the search's and
     `df.attrs["metric"]` its quality metric, which names the columns `metric`, `test_<metric>`
-    and `last_<metric>`.
+    and `last_<metric>`. `df.attrs["limits"]` holds the limits the search honoured (their texts),
+    `df.attrs["floor"]` the metric a trial had to reach (None without a floor) and
+    `df.attrs["scheduler"]` the name of what stopped trials early.
     """
     metric = search.metric
     base = base_columns(metric)
     family = space_family(search.info.config)
-    front = {t.number for t in front_trials(search.trials, search.objectives)}
+    floor = search.info.floor
+    usable = {t.number for t in deployable_trials(search.trials, search.objectives, floor)}
+    front = {t.number for t in front_trials(search.trials, search.objectives, floor)}
     rows, param_names = [], {}
     for t in search.trials:
-        rows.append(_row(t, family, t.number in front))
+        rows.append(_row(t, family, t.number in usable, t.number in front))
         for name in t.params:
             param_names.setdefault(name, None)
     columns = {n: (f"{PARAM_PREFIX}{n}" if n in base else n) for n in param_names}
@@ -121,31 +137,34 @@ def trials_frame(search: Search) -> pd.DataFrame:
             columns=list(columns.values()),
         )
         df = pd.concat([df, params], axis=1)
-    for col in (metric, f"test_{metric}", "size_bytes", "latency_ms", "prune_ratio"):
+    for col in (metric, f"test_{metric}", *X_AXES, "prune_ratio"):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     for col in ("started", "finished"):
         df[col] = pd.to_datetime(df[col])
+    for col in ("deployable", "on_front"):  # boolean masks even with no rows
+        df[col] = df[col].astype(bool)
     df["duration_s"] = (df["finished"] - df["started"]).dt.total_seconds()
     df["hover"] = _hover(df, list(columns.values()), metric)
     df.attrs["params"] = list(columns.values())
     df.attrs["objectives"] = list(search.objectives)
     df.attrs["metric"] = metric
+    df.attrs["limits"] = search.info.limits
+    df.attrs["floor"] = floor_bound(search)
+    df.attrs["scheduler"] = scheduler_name(search.info.config)
     return df
 
 
-def front_trials(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> list[TrialRecord]:
-    """The search's Pareto front; for a plain Optuna study (other objectives): the trials' metric
-    (accuracy, for records of a study autonn did not make) against size."""
+def front_trials(
+    trials: Sequence[TrialRecord],
+    objectives: Sequence[str],
+    floor: tuple[float, float] | None = None,
+) -> list[TrialRecord]:
+    """The search's deployable Pareto front, as `Search.pareto` has it: no trial that breaks a
+    limit, none below the floor = (trivial, share). For a plain Optuna study (other objectives):
+    the trials' metric (accuracy, for records of a study autonn did not make) against size."""
     if all(o in OBJECTIVES for o in objectives):
-        return pareto_front(trials, objectives)
-    measured = [
-        t
-        for t in trials
-        if t.state == "COMPLETE"
-        and t.metric in OBJECTIVES
-        and t.score is not None
-        and t.size_bytes is not None
-    ]
+        return pareto_front(trials, objectives, floor)
+    measured = _measured(trials)
     keep = set()
     for metric in {t.metric for t in measured}:
         named = [
@@ -164,6 +183,109 @@ def front_trials(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> li
     return [t for t in measured if t.number in keep]
 
 
+def deployable_trials(
+    trials: Sequence[TrialRecord],
+    objectives: Sequence[str],
+    floor: tuple[float, float] | None = None,
+) -> list[TrialRecord]:
+    """The trials the front is chosen from (the store's rule); a plain Optuna study has no limits
+    nor floor: its measured complete trials."""
+    if all(o in OBJECTIVES for o in objectives):
+        return deployable(trials, objectives, floor)
+    return _measured(trials)
+
+
+def _measured(trials: Sequence[TrialRecord]) -> list[TrialRecord]:
+    return [
+        t
+        for t in trials
+        if t.state == "COMPLETE"
+        and t.metric in OBJECTIVES
+        and t.score is not None
+        and t.size_bytes is not None
+    ]
+
+
+def floor_bound(search: Search) -> float | None:
+    """The validation metric a trial must reach to count (None without a floor): `share` of the
+    way from the trivial predictor's score to the best trial that keeps every limit, the best
+    taken as `autonn.store._pareto.deployable` takes it."""
+    floor, metric = search.info.floor, search.metric
+    if floor is None or metric not in OBJECTIVES or metric not in search.objectives:
+        return None
+    scores = [t.values[metric] for t in deployable(search.trials, search.objectives)]
+    if not scores:
+        return None
+    best = max(scores) if maximised(metric) else min(scores)
+    trivial, share = floor
+    return floor_value(trivial, best, share)
+
+
+# How the page names what stopped trials early (the search config's `scheduler`).
+SCHEDULER_NAMES = {"moasha": "MO-ASHA", "asha": "ASHA"}
+
+
+def scheduler_name(config: dict) -> str:
+    """MO-ASHA, ASHA, or "the scheduler" for a search that did not store which."""
+    return SCHEDULER_NAMES.get(config.get("scheduler"), "the scheduler")
+
+
+def limits_on(df: pd.DataFrame, column: str) -> list[Limit]:
+    """The search's limits on one column (ram_bytes, accuracy, ...), parsed from their texts."""
+    out = []
+    for text in df.attrs.get("limits", []):
+        try:
+            limit = parse_limit(text)
+        except ValueError:  # UsageError is a ValueError; a text this page cannot read is skipped
+            continue
+        if limit.name == column:
+            out.append(limit)
+    return out
+
+
+X_LABELS = {
+    "size_bytes": "size",
+    "flash_bytes": "flash",
+    "ram_bytes": "RAM",
+    "macs": "MACs",
+    "latency_ms": "latency",
+}
+
+
+def x_choices(config: dict, objectives: Sequence[str]) -> list[str]:
+    """The x axes worth offering: every cost for a search that measured flash, RAM and MACs
+    (autonn 0.3 on, which stores its `target`), else size, latency and the search's own costs."""
+    if "target" in config:
+        return list(X_AXES)
+    return [c for c in X_AXES if c in ("size_bytes", "latency_ms") or c in objectives]
+
+
+def default_x(objectives: Sequence[str]) -> str:
+    """The Pareto plot's x axis as it opens: the search's first cost objective (ram_bytes for a
+    search by accuracy and RAM), else the deployed size."""
+    return next((o for o in objectives if o in X_AXES), "size_bytes")
+
+
+def infeasible(df: pd.DataFrame) -> pd.Series:
+    """Rows of trials that break a limit (trained, or refused before training)."""
+    return df["broken_limits"].notna()
+
+
+# How the page names a trial refused before training (stored PRUNED, like one stopped early).
+REFUSED = "not trained: breaks a limit"
+
+
+def refused(df: pd.DataFrame) -> pd.Series:
+    """Rows of trials refused before training for breaking a limit: stored PRUNED, never
+    trained, with their costs but no metric."""
+    return infeasible(df) & (df["state"] == "PRUNED")
+
+
+def stopped(df: pd.DataFrame) -> pd.Series:
+    """Rows of trials the scheduler stopped early (PRUNED, but not refused)."""
+    return (df["state"] == "PRUNED") & ~infeasible(df)
+
+
 def space_family(config: dict) -> str:
     """The model family a search space builds, by its name: mlp, cnn, or the space file's stem."""
     spec = str(config.get("space") or "model")
@@ -177,17 +299,20 @@ def complete(df: pd.DataFrame) -> pd.DataFrame:
     return df[(df["state"] == "COMPLETE") & df[metric].notna() & df["size_bytes"].notna()]
 
 
-def staircase(df: pd.DataFrame, y: str, *, metric: str | None = None) -> pd.DataFrame:
-    """The front's trials that are not beaten on (size, y): the step line drawn through the front.
+def staircase(
+    df: pd.DataFrame, y: str, *, x: str = "size_bytes", metric: str | None = None
+) -> pd.DataFrame:
+    """The front's trials that are not beaten on (x, y): the step line drawn through the front.
 
-    y is the metric's column or its test column; better is the metric's direction (the frame's
-    metric unless given): the line rises with size for accuracy and falls for rmse. With two
-    objectives and y = the validation metric this is the whole front; on the test metric, or with
-    latency as a third objective, a front trial can be beaten on these two axes.
+    x is a cost (size by default, or flash, RAM, MACs, latency); y is the metric's column or its
+    test column; better is the metric's direction (the frame's metric unless given): the line
+    rises with x for accuracy and falls for rmse. With two objectives, x the cost objective and
+    y the validation metric this is the whole front; on the test metric, another cost, or with a
+    third objective, a front trial can be beaten on these two axes.
     """
     up = maximised(metric or metric_of(df))
-    front = df[df["on_front"] & df[y].notna()].sort_values(
-        ["size_bytes", y], ascending=[True, not up]
+    front = df[df["on_front"] & df[y].notna() & df[x].notna()].sort_values(
+        [x, y], ascending=[True, not up]
     )
     sign = 1.0 if up else -1.0
     best, keep = -math.inf, []
@@ -286,15 +411,18 @@ def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray,
 
 
 def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
-    """Hypervolume after each finished COMPLETE trial, in the order trials finished.
+    """Hypervolume after each finished deployable trial, in the order trials finished.
 
-    Columns: finished (count of COMPLETE trials so far), trial, minutes (since the first trial
-    started), hypervolume. The front is kept as trials arrive, so this is O(trials x front).
+    Only the trials the front is chosen from count (`deployable`: complete, keeping every limit,
+    clearing the search's final floor), so the last value is the volume of the front the page
+    draws. Columns: finished (count of those trials so far), trial, minutes (since the first
+    trial started), hypervolume. The front is kept as trials arrive: O(trials x front).
     """
     objectives = [o for o in (objectives or df.attrs.get("objectives", [])) if o in OBJECTIVES]
     if not objectives:  # a plain Optuna study: the trials' metric against size
         objectives = [metric_of(df), "size_bytes"]
-    done = complete(df).dropna(subset=objectives)
+    done = complete(df)
+    done = done[done["deployable"]].dropna(subset=objectives)
     columns = ["finished", "trial", "minutes", "hypervolume"]
     if done.empty:
         return pd.DataFrame(columns=columns)
@@ -426,7 +554,7 @@ def _association(x: pd.Series, target: pd.Series) -> float:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _row(t: TrialRecord, family: str, on_front: bool) -> list:
+def _row(t: TrialRecord, family: str, usable: bool, on_front: bool) -> list:
     a = t.attrs
     c = a.get("compression") or {}
     curve = a.get("curve") or []
@@ -437,7 +565,10 @@ def _row(t: TrialRecord, family: str, on_front: bool) -> list:
         t.score,
         t.test_score,
         t.size_bytes,
-        t.values.get("latency_ms", a.get("latency_ms")),
+        t.measured("latency_ms"),
+        t.measured("flash_bytes"),
+        t.measured("ram_bytes"),
+        t.measured("macs"),
         a.get("fp32_bytes"),
         a.get("n_params"),
         c.get("quantize", t.params.get("quantize", "fp32")),
@@ -453,9 +584,21 @@ def _row(t: TrialRecord, family: str, on_front: bool) -> list:
         t.finished,
         None,
         a.get("fail_reason"),
+        broken_text(t.broken_limits) or None,
+        usable,
         on_front,
         "",
     ]
+
+
+def broken_text(broken: dict[str, float], sep: str = "; ") -> str:
+    """What a trial breaks, for people: "ram_bytes<=98304 by 25%; accuracy>=0.9 by 3.3%"."""
+    return sep.join(f"{text} by {_percent(excess)}" for text, excess in broken.items())
+
+
+def _percent(share: float) -> str:
+    """0.25 -> "25%", 0.033 -> "3.3%": two digits, so a small excess does not read as 0%."""
+    return f"{share * 100:.2g}%" if share < 0.1 else f"{share:.0%}"
 
 
 def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
@@ -466,17 +609,24 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
 
     out = []
     records = df[["trial", "state", metric, f"test_{metric}", "size_bytes", "latency_ms"]]
+    costs = df[["flash_bytes", "ram_bytes", "macs"]].to_dict("records")
     param_rows = df[params].to_dict("records") if params else [{}] * len(df)
-    for (trial, state, score, test, size, lat), p, q, prune, reason, stop in zip(
+    for (trial, state, score, test, size, lat), cost, p, q, prune, reason, stop, broken in zip(
         records.itertuples(index=False, name=None),
+        costs,
         param_rows,
         df["quantization"],
         df["prune_ratio"],
         df["fail_reason"],
         df["stopped_at_epoch"],
+        df["broken_limits"],
         strict=True,
     ):
-        lines = [f"<b>trial {trial}</b> ({state_word(state)})"]
+        untrained = state == "PRUNED" and isinstance(broken, str)
+        lines = [f"<b>trial {trial}</b> ({'not trained' if untrained else state_word(state)})"]
+        if isinstance(broken, str):
+            why = "refused before training: breaks " if untrained else "breaks "
+            lines.append(why + broken.replace("; ", ", "))
         if pd.notna(score):
             lines.append(
                 f"val {metric} {score_text(score, metric)}"
@@ -486,6 +636,8 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
             lines.append(
                 f"size {human_bytes(size)}" + (f" · {lat:.3f} ms" if pd.notna(lat) else "")
             )
+        if device := _device_costs(cost):
+            lines.append(device)
         if pd.notna(prune) and prune > 0:
             lines.append(f"{q}, channel-pruned {prune:.0%}")
         else:
@@ -500,6 +652,19 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
     return out
 
 
+def _device_costs(cost: dict) -> str:
+    """The device costs in a line (flash 12.0 KB · RAM 3.5 KB · 1.2M MACs), or "" for a trial
+    stored before autonn 0.3."""
+    parts = []
+    if pd.notna(cost["flash_bytes"]):
+        parts.append(f"flash {human_bytes(cost['flash_bytes'])}")
+    if pd.notna(cost["ram_bytes"]):
+        parts.append(f"RAM {human_bytes(cost['ram_bytes'])}")
+    if pd.notna(cost["macs"]):
+        parts.append(f"{human_count(cost['macs'])} MACs")
+    return " · ".join(parts)
+
+
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -510,3 +675,11 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GB"
+
+
+def human_count(n: float) -> str:
+    """A count in thousands (K), millions (M) or billions (G): 950, 12.3K, 1.5M."""
+    for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:.0f}"

@@ -17,11 +17,12 @@ from autonn.store import LiveSearch, list_searches
 logger = logging.getLogger("autonn.dashboard")
 
 
-# figures.pareto's keywords as the page opens (the y column is the search's metric).
+# figures.pareto's keywords as the page opens (y is the search's metric, x `queries.default_x`).
 DEFAULT_OPTIONS = dict(
     color_by="quantization",
     show_stopped=False,
     show_failed=False,
+    show_infeasible=False,
     max_size=None,
     bound=None,
     selected=None,
@@ -87,7 +88,8 @@ def warm(storage: str) -> None:
             name = infos[-1].name
             live, _, df = load(storage, name)
             # The options the page opens with (app.py's sidebar defaults): the same cache entry.
-            pareto_figure(storage, name, live, **DEFAULT_OPTIONS, y=queries.metric_of(df))
+            x = queries.default_x(df.attrs["objectives"])
+            pareto_figure(storage, name, live, **DEFAULT_OPTIONS, y=queries.metric_of(df), x=x)
     except Exception as exc:  # noqa: BLE001 - the page reports it to the person
         logger.debug("warming the dashboard for %s failed: %s", storage, exc)
     finally:

@@ -52,6 +52,30 @@ def made_regression(tmp_path_factory) -> MadeRegression:
     return MadeRegression(storage, "reg-full", "reg-other", "reg-classified")
 
 
+@dataclass(frozen=True)
+class MadeLimited:
+    storage: str
+    limited: str  # a search of autonn 0.3 with a RAM limit, an accuracy limit and a floor
+    costs: str  # flash, RAM and MACs stored, but no limit, no floor, no scheduler named
+
+
+# The limited search's limits and floor: a few trials are refused for their RAM, a few trained
+# ones miss the accuracy, and the floor (0.1 + 0.9 of the way to the best, about 0.874) keeps
+# some trials that keep every limit off the front all the same.
+LIMITS = ("ram_bytes<=1600", "accuracy>=0.8")
+FLOOR = 0.9
+
+
+@pytest.fixture(scope="session")
+def made_limited(tmp_path_factory) -> MadeLimited:
+    storage = f"sqlite:///{tmp_path_factory.mktemp('dashboard-limited')}/made.db"
+    write_search(storage, "costs", trials=30, seed=9, costs=True)
+    write_search(
+        storage, "limited", trials=40, seed=8, limits=LIMITS, floor=FLOOR, scheduler="moasha"
+    )
+    return MadeLimited(storage, "limited", "costs")
+
+
 @pytest.fixture
 def empty_db(tmp_path) -> str:
     """A database with Optuna's tables and no search in it."""
@@ -65,8 +89,13 @@ def empty_db(tmp_path) -> str:
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 
 
-def trial(number, acc=None, size=None, *, state="COMPLETE", minute=None, **params) -> TrialRecord:
+def trial(
+    number, acc=None, size=None, *, state="COMPLETE", minute=None, attrs=None, **params
+) -> TrialRecord:
+    """A trial of a search by accuracy; `attrs` adds to (or replaces) the attributes it would
+    have, e.g. ram_bytes or broken_limits."""
     values = {} if acc is None else {"accuracy": acc, "size_bytes": float(size)}
+    extra = attrs or {}
     attrs = {}
     if state == "COMPLETE":
         attrs = {
@@ -76,7 +105,7 @@ def trial(number, acc=None, size=None, *, state="COMPLETE", minute=None, **param
             "epochs": 2,
             "compression": {"prune": params.get("prune", 0.0), "quantize": "fp32"},
         }
-    return _record(number, state, values, params, attrs, minute, stopped_curve=[0.3])
+    return _record(number, state, values, params, attrs, minute, stopped_curve=[0.3], extra=extra)
 
 
 def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **params):
@@ -97,13 +126,14 @@ def reg_trial(number, rmse=None, size=None, *, state="COMPLETE", minute=None, **
     )
 
 
-def _record(number, state, values, params, attrs, minute, *, stopped_curve, **metric):
+def _record(number, state, values, params, attrs, minute, *, stopped_curve, extra=None, **metric):
     """What `trial` and `reg_trial` share: the stopped and failed trials' attributes, and the
     times (a trial starts a minute after the one before and takes 30 s, unless told)."""
     if state == "PRUNED":
         attrs = {"curve": stopped_curve, "epochs": 1, "stopped_at_epoch": 1}
     elif state == "FAIL":
         attrs = {"fail_reason": "NaN loss"}
+    attrs = {**attrs, **(extra or {})}
     start = T0 + timedelta(minutes=number if minute is None else minute)
     return TrialRecord(
         number=number,
@@ -117,8 +147,11 @@ def _record(number, state, values, params, attrs, minute, *, stopped_curve, **me
     )
 
 
-def search(trials, objectives=("accuracy", "size_bytes"), space="mlp") -> Search:
-    info = SearchInfo("s", {"space": space, "objectives": list(objectives)}, tuple(objectives))
+def search(trials, objectives=("accuracy", "size_bytes"), space="mlp", config=None) -> Search:
+    """A search of these records; `config` adds to its stored config (limits_applied, floor,
+    trivial, target, scheduler)."""
+    stored = {"space": space, "objectives": list(objectives), **(config or {})}
+    info = SearchInfo("s", stored, tuple(objectives))
     return Search(info=info, trials=list(trials), storage="sqlite:///unused.db")
 
 
@@ -140,6 +173,14 @@ def random_reg_trials(n: int, seed: int = 0) -> list[TrialRecord]:
         reg_trial(i, rng.uniform(40, 120), rng.randint(1_000, 100_000), width=rng.randint(8, 64))
         for i in range(n)
     ]
+
+
+def refused_trial(number, size, broken, **costs) -> TrialRecord:
+    """A trial refused before training for breaking a limit: PRUNED, epochs 0, its costs, no
+    metric and no curve."""
+    rec = trial(number, state="PRUNED")
+    attrs = {"epochs": 0, "size_bytes": size, "broken_limits": broken, **costs}
+    return TrialRecord(rec.number, "PRUNED", {}, {}, attrs, rec.started, rec.finished)
 
 
 # A small hand-made search: 0, 1 and 3 are the front; 2 is beaten by 1 (smaller and better).
@@ -168,11 +209,12 @@ REG_HAND = [
 
 @pytest.fixture
 def mk() -> SimpleNamespace:
-    """Builders of made-up records: mk.trial, mk.search, mk.random_trials, and mk.hand; the same
-    for a regression search by rmse: mk.reg_trial, mk.reg_search, mk.random_reg_trials,
-    mk.reg_hand."""
+    """Builders of made-up records: mk.trial, mk.refused_trial, mk.search, mk.random_trials, and
+    mk.hand; the same for a regression search by rmse: mk.reg_trial, mk.reg_search,
+    mk.random_reg_trials, mk.reg_hand."""
     return SimpleNamespace(
         trial=trial,
+        refused_trial=refused_trial,
         search=search,
         random_trials=random_trials,
         hand=HAND,

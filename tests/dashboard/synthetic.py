@@ -6,6 +6,12 @@ model is trained: a 2,000-trial study takes seconds to write, a real one would t
 The search's metric is the one among its objectives: accuracy (and the other classification
 scores) on digits, or a regression metric (rmse, mae, r2) on diabetes, where rmse runs from
 about 50 for the best models to 110 for the worst, as on the real data set.
+
+A search of autonn 0.3 (`costs=True`, or given `limits` or a `floor`) also stores each trial's
+flash, RAM and MACs, its target, its limits and the trivial predictor's score: trials that break
+a cost limit are refused before training (PRUNED, epochs 0, with their costs), trained ones that
+break a limit are COMPLETE with `broken_limits`, and trials stopped early keep the costs known
+before training. Without these keywords a search is written exactly as before.
 """
 
 from __future__ import annotations
@@ -29,10 +35,19 @@ def write_search(
     running: int = 0,
     states: tuple[float, float] = (0.12, 0.03),
     start: datetime | None = None,
+    costs: bool = False,
+    limits: tuple[str, ...] = (),
+    floor: float | None = None,
+    target: str = "tflm",
+    scheduler: str | None = None,
 ) -> None:
     """Write a search of `trials` finished trials (+ `running` RUNNING ones) into `storage`.
 
-    states: the share of PRUNED and FAIL trials; the rest are COMPLETE.
+    states: the share of PRUNED and FAIL trials; the rest are COMPLETE (less those a limit
+    refuses). costs: store flash_bytes, ram_bytes and macs, as autonn 0.3 does; limits: texts
+    such as "ram_bytes<=2KB", "accuracy>=0.8"; floor: the share of the gap from the trivial
+    predictor to the best trial (the trivial score is the metric of a model with skill 0.1);
+    target and scheduler: stored in the config (scheduler only when given, as before 0.3).
     """
     import optuna
 
@@ -40,6 +55,8 @@ def write_search(
     from autonn.task import task_of_metric
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # A limit, a floor or a device cost as an objective make a search of autonn 0.3.
+    costs = costs or bool(limits) or floor is not None or bool(set(objectives) & set(_DEVICE))
     study = optuna.create_study(
         storage=open_storage(storage, create=True),
         study_name=name,
@@ -67,13 +84,32 @@ def write_search(
             "dataset": dataset,
             "artifacts": f"/tmp/autonn_artifacts/{name}",
             "created": start.isoformat(timespec="seconds"),
+            **_device_config(quality_metric(objectives), costs, limits, floor, target),
+            **({"scheduler": scheduler} if scheduler else {}),
         },
     )
     rng = random.Random(seed)
-    add_trials(study, trials, rng=rng, objectives=objectives, states=states, start=start)
+    add_trials(
+        study,
+        trials,
+        rng=rng,
+        objectives=objectives,
+        states=states,
+        start=start,
+        costs=costs,
+        limits=limits,
+    )
     for _ in range(running):
         trial = study.ask(_distributions())
         trial.set_user_attr("node", "10.0.0.1")
+
+
+def _device_config(metric: str, costs: bool, limits, floor, target: str) -> dict:
+    """What autonn 0.3 adds to a search's config; nothing for a search written as before."""
+    if not costs:
+        return {}
+    trivial = round(_score(metric, 0.1), 4) if floor is not None else None
+    return {"target": target, "limits_applied": list(limits), "floor": floor, "trivial": trivial}
 
 
 def add_trials(
@@ -84,13 +120,19 @@ def add_trials(
     objectives: tuple[str, ...],
     states: tuple[float, float] = (0.12, 0.03),
     start: datetime,
+    costs: bool = False,
+    limits: tuple[str, ...] = (),
 ) -> None:
-    """Append `n` finished trials, each finishing a few seconds after the one before."""
+    """Append `n` finished trials, each finishing a few seconds after the one before (with the
+    costs and limits of `write_search`)."""
     import optuna
     from optuna.trial import TrialState
 
-    from autonn.store import quality_metric
+    from autonn.limits import broken, parse_limits
+    from autonn.store import COSTS_BEFORE_TRAINING, quality_metric
 
+    parsed = parse_limits(limits)
+    before = [lim for lim in parsed if lim.name in COSTS_BEFORE_TRAINING]
     metric = quality_metric(objectives)
     first = len(study.get_trials(deepcopy=False))
     clock = start + timedelta(seconds=first * 4)
@@ -116,11 +158,19 @@ def add_trials(
         )
         attrs = {"ray_trial_id": f"t{rng.getrandbits(32):08x}", "node": "10.0.0.1"}
         values = None
-        if state == TrialState.COMPLETE:
+        device = _device_costs(params, size) if costs else {}
+        refused = broken(before, device)
+        if refused:  # known before training: never started, stored with what it breaks
+            state = TrialState.PRUNED
+            attrs.update(broken_limits=refused, epochs=0, size_bytes=size, **device)
+        elif state == TrialState.COMPLETE:
             latency = round(0.01 + n_params / 2e6, 4)
             measured = {metric: _score(metric, final), "size_bytes": float(size)}
             measured["latency_ms"] = latency
+            measured.update(device)
             values = [measured[o] for o in objectives]
+            if costs:
+                attrs.update(device, broken_limits=broken(parsed, measured))
             attrs[f"test_{metric}"] = round(_score(metric, final - rng.uniform(-0.01, 0.03)), 4)
             attrs.update(
                 size_bytes=size,
@@ -141,6 +191,8 @@ def add_trials(
         elif state == TrialState.PRUNED:
             stop = rng.choice([5, 10])
             attrs.update(curve=curve[:stop], epochs=stop, stopped_at_epoch=stop)
+            if costs:  # the costs known from its start
+                attrs.update(size_bytes=size, **device)
         else:
             attrs["fail_reason"] = "TrialFailed: the loss became NaN at epoch 3"
         frozen = optuna.trial.create_trial(
@@ -153,6 +205,27 @@ def add_trials(
         frozen.datetime_start = started
         frozen.datetime_complete = started + timedelta(seconds=seconds)
         study.add_trial(frozen)
+
+
+_DEVICE = ("flash_bytes", "ram_bytes", "macs")  # what a search of autonn 0.3 measures besides
+# Bytes a stored activation takes: dynamic int8 keeps float activations.
+_BYTES_PER_ACTIVATION = {"fp32": 4, "fp16": 2, "int8-dynamic": 4, "int8-static": 1}
+
+
+def _device_costs(params: dict, size: int) -> dict:
+    """Flash (the model file), RAM (the largest pair of adjacent activations, plus 1 KB of
+    interpreter) and MACs of a made-up MLP from 64 inputs to 10 classes; no random draw, so a
+    search with costs draws the same trials as one without."""
+    keep = 1 - params["prune"]
+    hidden = [max(1, int(params[f"width_{i}"] * keep)) for i in range(params["depth"])]
+    dims = [64, *hidden, 10]
+    pairs = list(zip(dims, dims[1:], strict=False))
+    per = _BYTES_PER_ACTIVATION[params["quantize"]]
+    return {
+        "flash_bytes": size,
+        "ram_bytes": max(a + b for a, b in pairs) * per + 1024,
+        "macs": sum(a * b for a, b in pairs),
+    }
 
 
 def _score(metric: str, skill: float) -> float:

@@ -233,8 +233,11 @@ def test_the_trial_table_starts_narrow_and_offers_the_other_columns(made, monkey
 
     at = run(made.storage, monkeypatch, search=made.full, tab="Trials")
     table = at.dataframe[0].value
-    assert list(table.columns[: len(TABLE_COLUMNS)]) == TABLE_COLUMNS
-    assert len(table.columns) <= len(TABLE_COLUMNS) + 4  # fits 1,500 px without scrolling
+    # A search before autonn 0.3: no flash, RAM, MACs nor limits, and no empty columns for them.
+    first = [c for c in TABLE_COLUMNS if c not in ("flash_bytes", "ram_bytes", "macs")]
+    first.remove("broken_limits")
+    assert list(table.columns[: len(first)]) == first
+    assert len(table.columns) <= len(first) + 4  # fits 1,500 px without scrolling
     more = next(m for m in at.multiselect if m.label == "More columns")
     assert "fail_reason" in more.options and "hover" not in more.options
     more.set_value([*more.value, "fail_reason"]).run()
@@ -337,3 +340,147 @@ def test_the_export_message_names_the_metric_it_verified():
     old = SimpleNamespace(test_accuracy=0.91, stored_test_accuracy=0.9)  # before metrics
     assert checked(old) == " Test accuracy of the package: 0.9100 (the search stored 0.9000)."
     assert checked(SimpleNamespace()) == ""
+
+
+# --- device costs, limits and the floor (autonn 0.3) -------------------------------------------
+
+
+def search_of(made_limited, name=None):
+    from autonn.store import load_search
+
+    return load_search(name or made_limited.limited, made_limited.storage)
+
+
+def test_the_headline_counts_the_trials_that_broke_a_limit(made_limited, monkeypatch):
+    from autonn.dashboard import queries
+
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited)
+    df = queries.trials_frame(search_of(made_limited))
+    broke, refused = int(queries.infeasible(df).sum()), int(queries.refused(df).sum())
+    assert broke > refused > 0
+    shown = metrics(at)
+    assert shown["broke a limit"] == f"{broke} ({refused} not trained)"
+    # Refused trials are stored PRUNED, but were never started: not counted as stopped early.
+    assert shown["stopped early"] == str(int(queries.stopped(df).sum()))
+    # The best of what may be deployed, not of a trial that breaks a limit.
+    best = df[df["on_front"]]["accuracy"].max()
+    assert float(shown["best val accuracy"]) == pytest.approx(best, abs=5e-5)
+    caption = texts(at.caption)
+    assert "target `tflm`" in caption and "`ram_bytes<=1600`, `accuracy>=0.8`" in caption
+    assert "floor 90% of the way from the trivial accuracy 0.1000" in caption
+    # A search without limits says nothing of them.
+    plain = run(made_limited.storage, monkeypatch, search=made_limited.costs)
+    assert "broke a limit" not in metrics(plain) and "limits:" not in texts(plain.caption)
+
+
+def test_the_front_table_is_the_deployable_front(made_limited, monkeypatch):
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited)
+    table = front_table(at)
+    assert set(table["trial"]) == {t.number for t in search_of(made_limited).pareto}
+    assert {"flash_bytes", "ram_bytes", "macs"} <= set(table.columns)
+    assert (table["ram_bytes"] <= 1600).all() and (table["accuracy"] >= 0.8).all()
+
+
+def chart(at) -> dict:
+    (fig,) = at.get("plotly_chart")
+    return json.loads(fig.proto.spec)
+
+
+def test_limits_are_drawn_and_trials_that_break_them_shown_on_demand(made_limited, monkeypatch):
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited)
+    spec = chart(at)
+    notes = {a["text"] for a in spec["layout"].get("annotations", [])}
+    assert notes == {"accuracy>=0.8", "floor"}  # the RAM limit is off these axes
+    assert not [t for t in spec["data"] if "breaks a limit" in t.get("name", "")]
+    assert "break a limit and are not drawn" in texts(at.caption)
+    chart_options(at)
+    box = next(c for c in at.checkbox if c.label == "Show trials that break a limit")
+    assert box.value is False
+    box.check().run()
+    assert not at.exception
+    names = [t.get("name", "") for t in chart(at)["data"]]
+    assert [n for n in names if n.startswith("breaks a limit (")]
+    assert [n for n in names if n.startswith("breaks a limit, not trained (")]
+    assert "are not drawn" not in texts(at.caption)
+
+
+def test_ram_flash_and_macs_can_be_the_x_axis(made_limited, monkeypatch):
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited)
+    chart_options(at)
+    axis = next(r for r in at.radio if r.label == "x axis")
+    assert axis.options == ["size", "flash", "RAM", "MACs", "latency"]
+    assert axis.value == "size_bytes"
+    axis.set_value("ram_bytes").run()
+    assert not at.exception
+    spec = chart(at)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "RAM (log scale)"
+    assert {a["text"] for a in spec["layout"]["annotations"]} >= {"ram_bytes<=1600"}
+    next(r for r in at.radio if r.label == "x axis").set_value("macs").run()
+    ticks = chart(at)["layout"]["xaxis"]["ticktext"]
+    assert any(t.endswith("K") for t in ticks), ticks
+    at.session_state["tab"] = "Compare"
+    at.run()
+    assert not at.exception  # the other search by accuracy is drawn on MACs too
+
+
+def test_a_search_before_0_3_offers_size_and_latency_only(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full)
+    chart_options(at)
+    assert next(r for r in at.radio if r.label == "x axis").options == ["size", "latency"]
+
+
+def test_the_trial_table_shows_costs_limits_and_refused_trials(made_limited, monkeypatch):
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited, tab="Trials")
+    (table,) = at.dataframe
+    frame = table.value
+    assert {"flash_bytes", "ram_bytes", "macs", "broken_limits"} <= set(frame.columns)
+    refused = frame[frame["state"] == "not trained: breaks a limit"]
+    assert len(refused) and refused["broken_limits"].str.startswith("ram_bytes<=1600 by").all()
+    assert refused["size_bytes"].notna().all()  # its costs are known before training
+    assert table.proto.HasField("placeholder") and table.proto.placeholder == ""  # not "None"
+    states = next(m for m in at.multiselect if m.label == "States")
+    assert "not trained: breaks a limit" in states.options
+
+
+def test_captions_name_the_searchs_scheduler_and_never_deny_stopped_trials_a_size(
+    made, made_limited, monkeypatch
+):
+    plain_asha = re.compile(r"(?<!MO-)ASHA")
+    at = run(made_limited.storage, monkeypatch, search=made_limited.limited)
+    caption = texts(at.caption)
+    assert "Trials that MO-ASHA stopped early" in caption and not plain_asha.search(caption)
+    assert "no size" not in caption
+    at.session_state["tab"] = "Analysis"
+    at.run()
+    assert "a trial that MO-ASHA stopped early" in texts(at.caption)
+    older = run(made.storage, monkeypatch, search=made.full)  # stored no scheduler's name
+    assert "Trials that the scheduler stopped early" in texts(older.caption)
+    assert "ASHA" not in texts(older.caption)
+
+
+def test_every_tab_runs_on_a_search_with_limits(made_limited, monkeypatch):
+    for tab in TABS[1:]:
+        at = run(made_limited.storage, monkeypatch, search=made_limited.limited, tab=tab)
+        assert not at.exception, tab
+        if tab == "Export":
+            front = {t.number for t in search_of(made_limited).pareto}
+            choice = next(s for s in at.selectbox if s.label == "Front trial")
+            assert {int(re.match(r"trial (\d+)", o)[1]) for o in choice.options} == front
+
+
+def test_the_page_opens_on_the_pareto_figure_the_server_built_while_starting(tmp_path, monkeypatch):
+    """`reads.warm` builds the figure with the options the page opens with (x axis and the
+    trials that break a limit included): the first visit must not build it again."""
+    from autonn.dashboard import figures, reads
+    from tests.dashboard.synthetic import write_search
+
+    storage = f"sqlite:///{tmp_path}/warm.db"  # its own file: the caches live for the process
+    objectives = ("accuracy", "ram_bytes")  # opens on RAM, not size
+    write_search(storage, "s", trials=12, seed=3, objectives=objectives, limits=("macs<=9000",))
+    reads.warm(storage)
+    built = []
+    real = figures.pareto
+    monkeypatch.setattr(figures, "pareto", lambda df, **kw: built.append(kw) or real(df, **kw))
+    at = run(storage, monkeypatch)
+    assert chart(at)["layout"]["xaxis"]["title"]["text"] == "RAM (log scale)"
+    assert built == []

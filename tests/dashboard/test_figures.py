@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -237,3 +238,165 @@ def test_every_figure_of_a_regression_search_names_rmse_never_accuracy(reg, mk):
     bars = figures.throughput(queries.throughput(reg))
     for fig in (compared, curves, par, hv, imp, bars):
         _no_accuracy(fig)
+
+
+# --- device costs, limits and the floor (autonn 0.3) -------------------------------------------
+
+# 0 breaks the RAM limit after training, 1 keeps every limit but is below the floor (0.78), 2 and
+# 3 are the front, 4 was refused before training for its RAM, 5 was stopped early.
+LIMITED_CONFIG = {
+    "limits_applied": ["ram_bytes<=2048", "accuracy>=0.5"],
+    "trivial": 0.1,
+    "floor": 0.8,
+    "target": "tflm",
+}
+
+
+@pytest.fixture
+def limited(mk):
+    def cost(size, ram, macs=5_000):  # flash is the model file: its size, as on every target
+        return {"flash_bytes": size, "ram_bytes": ram, "macs": macs}
+
+    trials = [
+        mk.trial(
+            0, 0.97, 500, attrs={**cost(500, 2560), "broken_limits": {"ram_bytes<=2048": 0.25}}
+        ),  # fmt: skip
+        mk.trial(1, 0.70, 800, attrs=cost(800, 1000)),
+        mk.trial(2, 0.90, 1_000, attrs=cost(1_000, 1500)),
+        mk.trial(3, 0.95, 4_000, attrs=cost(4_000, 1900, 40_000)),
+        mk.refused_trial(4, 9_000, {"ram_bytes<=2048": 0.5}, ram_bytes=3072, macs=90_000),
+        mk.trial(5, state="PRUNED"),
+    ]
+    return queries.trials_frame(mk.search(trials, config=LIMITED_CONFIG))
+
+
+def dashed(fig, axis: str) -> list[float]:
+    """Where the figure's dashed lines cross an axis: x for vertical lines, y for horizontal."""
+    return [
+        s[f"{axis}0"]
+        for s in fig.layout.shapes
+        if s.type == "line" and s.line.dash == "dash" and s[f"{axis}0"] == s[f"{axis}1"]
+    ]
+
+
+def labels(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def test_limits_and_the_floor_are_dashed_lines_on_their_axes(limited):
+    on_ram = figures.pareto(limited, x="ram_bytes")
+    assert dashed(on_ram, "x") == [2048]
+    assert sorted(dashed(on_ram, "y")) == pytest.approx([0.5, 0.78])
+    assert set(labels(on_ram)) == {"ram_bytes<=2048", "accuracy>=0.5", "floor"}
+    # An annotation's x on a log axis is the log of the value: the label sits at its line.
+    (ram_label,) = [a for a in on_ram.layout.annotations if a.text == "ram_bytes<=2048"]
+    assert ram_label.x == pytest.approx(math.log10(2048))
+    # The axis reaches the limit, even where no point shown does.
+    assert on_ram.layout.xaxis.range[1] >= math.log10(2048)
+    on_size = figures.pareto(limited)
+    assert dashed(on_size, "x") == [] and "ram_bytes<=2048" not in labels(on_size)
+    # Limits and the floor hold on the validation metric: none on the test axis.
+    assert labels(figures.pareto(limited, y="test_accuracy")) == []
+
+
+def test_trials_that_break_a_limit_are_hidden_unless_asked_and_then_marked(limited):
+    assert plotted_trials(figures.pareto(limited)) == {1, 2, 3}
+    fig = figures.pareto(limited, show_infeasible=True)
+    assert plotted_trials(fig) == {0, 1, 2, 3, 4}
+    (trained,) = traces(fig, "breaks a limit (")
+    assert trained.marker.symbol == figures.LIMIT_SYMBOL
+    assert [int(r[0]) for r in trained.customdata] == [0]
+    assert "breaks ram_bytes<=2048 by 25%" in trained.customdata[0][1]
+    (refused,) = traces(fig, "breaks a limit, not trained")
+    assert refused.marker.symbol == figures.REFUSED_SYMBOL
+    assert list(refused.x) == [9_000]  # at its size, along the bottom (it has no accuracy)
+    assert list(refused.y) == [0.7]
+    assert "refused before training: breaks ram_bytes<=2048 by 50%" in refused.customdata[0][1]
+    symbols = {t.marker.symbol for t in fig.data if t.name in ("fp32", "fp32 · channel-pruned")}
+    assert figures.LIMIT_SYMBOL not in symbols and figures.REFUSED_SYMBOL not in symbols
+    (front,) = traces(fig, FRONT)
+    assert [int(r[0]) for r in front.customdata] == [2, 3]  # the deployable front
+
+
+def test_the_stopped_early_strip_leaves_refused_trials_out(limited):
+    fig = figures.pareto(limited, show_stopped=True)
+    (stopped,) = traces(fig, "stopped early")
+    assert [int(r[0]) for r in stopped.customdata] == [5]
+    assert fig.layout.xaxis2.title.text == "not fully trained"
+
+
+@pytest.mark.parametrize(
+    ("x", "title", "unit"),
+    [
+        ("ram_bytes", "RAM (log scale)", r"[\d.]+ (B|KB)"),
+        ("flash_bytes", "flash (log scale)", r"[\d.]+ (B|KB)"),
+        ("macs", "multiply-accumulates (MACs) (log scale)", r"[\d.]+[KM]?"),
+    ],
+)
+def test_ram_flash_and_macs_can_be_the_x_axis(limited, x, title, unit):
+    import re
+
+    fig = figures.pareto(limited, x=x, show_infeasible=True)
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == title
+    assert all(re.fullmatch(unit, t) for t in fig.layout.xaxis.ticktext), fig.layout.xaxis.ticktext
+    (front,) = traces(fig, FRONT)
+    assert list(front.x) == list(limited.set_index("trial").loc[[2, 3], x])
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (300, 90_000, ["200", "500", "1K", "2K", "5K", "10K", "20K", "50K", "100K"]),
+        (1.2e6, 3e6, ["1M", "1.5M", "2M", "3M"]),
+    ],
+)
+def test_mac_ticks_read_in_thousands_and_millions(lo, hi, expected):
+    values, text = figures.count_ticks(lo, hi)
+    assert text == expected and values[0] <= lo and values[-1] >= hi
+
+
+def test_latency_ticks_read_in_micro_and_milliseconds():
+    values, text = figures.ms_ticks(0.03, 0.4)
+    assert text == ["20 µs", "50 µs", "100 µs", "200 µs", "500 µs"]
+    assert values[0] == pytest.approx(0.02)
+    fig = figures.pareto(queries.trials_frame(_with_latency()), x="latency_ms")
+    assert fig.layout.xaxis.title.text == "latency (log scale)"
+
+
+def _with_latency():
+    from tests.dashboard.conftest import search, trial
+
+    return search([trial(i, 0.8 + i / 100, 1_000 * (i + 1), attrs={"latency_ms": 0.05 * (i + 1)})
+                   for i in range(4)])  # fmt: skip
+
+
+def test_a_channel_pruned_front_point_keeps_its_diamond_inside_the_ring(mk):
+    trials = [mk.trial(0, 0.8, 1_000), mk.trial(1, 0.9, 2_000, prune=0.5)]
+    fig = figures.pareto(queries.trials_frame(mk.search(trials)))
+    (front,) = traces(fig, FRONT)
+    assert list(front.marker.symbol) == ["circle-open", "diamond-open"]
+    (diamond,) = traces(fig, "fp32 · channel-pruned")
+    assert diamond.marker.symbol == "diamond"
+
+
+def test_compare_draws_only_the_deployable_fronts(limited, mk):
+    fig = figures.compare({"a": limited, "b": queries.trials_frame(mk.search(mk.hand))})
+    (front_a, _) = [t for t in fig.data if ": front" in t.name]
+    assert [int(r[0]) for r in front_a.customdata] == [2, 3]
+    (cloud_a, _) = [t for t in fig.data if ": trials" in t.name]
+    assert 0 not in {int(r[0]) for r in cloud_a.customdata}  # breaks a limit
+    on_ram = figures.compare({"a": limited}, x="ram_bytes")
+    assert on_ram.layout.xaxis.title.text == "RAM (log scale)"
+
+
+def test_parallel_coordinates_tick_whole_numbers_at_whole_numbers(mk):
+    trials = [mk.trial(i, 0.5 + i / 20, 1_000 + 100 * i, depth=1 + i % 3) for i in range(6)]
+    (depth,) = [d for d in figures.parallel(queries.trials_frame(mk.search(trials))).data[0]
+                .dimensions if d.label == "depth"]  # fmt: skip
+    assert list(depth.tickvals) == [1, 2, 3] and list(depth.ticktext) == ["1", "2", "3"]
+
+
+def test_parallel_coordinates_show_ram_and_macs_with_units(limited):
+    dims = {d.label: d for d in figures.parallel(limited).data[0].dimensions}
+    assert {"RAM", "MACs", "flash"} <= set(dims)
+    assert all(t.endswith("KB") or t.endswith(" B") for t in dims["RAM"].ticktext)

@@ -332,3 +332,139 @@ def test_page_numbers_follow_the_metric():
     assert queries.best_value(pd.Series([0.6, 0.5]), "accuracy") == 0.6
     assert queries.score_text(0.91234, "accuracy") == "0.9123"
     assert queries.score_text(58.12345, "rmse") == "58.12"
+
+
+# --- device costs, limits and the floor (autonn 0.3) -------------------------------------------
+
+# A search with a RAM limit and a floor: 0 is the smallest and best but breaks the RAM limit
+# after training; 1 keeps every limit but is below the floor; 2 and 3 are the deployable front;
+# 4 was refused before training for its RAM.
+LIMITS = {"limits_applied": ["ram_bytes<=2048", "accuracy>=0.5"], "trivial": 0.1, "floor": 0.8}
+
+
+def limited(mk):
+    ram = {"flash_bytes": 0, "macs": 5_000}
+    return [
+        mk.trial(
+            0,
+            0.97,
+            500,
+            attrs={**ram, "ram_bytes": 2560, "broken_limits": {"ram_bytes<=2048": 0.25}},
+        ),  # fmt: skip
+        mk.trial(1, 0.70, 800, attrs={**ram, "ram_bytes": 1000}),
+        mk.trial(2, 0.90, 1_000, attrs={**ram, "ram_bytes": 1500}),
+        mk.trial(3, 0.95, 4_000, attrs={**ram, "ram_bytes": 1900}),
+        mk.refused_trial(4, 9_000, {"ram_bytes<=2048": 0.5}, ram_bytes=3072, macs=90_000),
+    ]
+
+
+def test_the_front_is_the_deployable_one_the_store_gives(mk):
+    trials = limited(mk)
+    search = mk.search(trials, config=LIMITS)
+    df = queries.trials_frame(search)
+    assert [t.number for t in search.pareto] == [2, 3]
+    assert list(df[df["on_front"]]["trial"]) == [2, 3]
+    assert list(df[df["deployable"]]["trial"]) == [2, 3]  # 1 is below the floor
+    # 0.1 + 0.8 * (0.95 - 0.1): the best trial that keeps the limits sets the floor, not trial 0.
+    assert df.attrs["floor"] == pytest.approx(0.78)
+    assert df.attrs["limits"] == ["ram_bytes<=2048", "accuracy>=0.5"]
+    # Without the floor 1 is on it; 0 still breaks a limit, whatever the search's config says.
+    unlimited = queries.trials_frame(mk.search(trials))
+    assert list(unlimited[unlimited["on_front"]]["trial"]) == [1, 2, 3]
+    assert unlimited.attrs["floor"] is None
+    # Only its broken limit keeps 0 off: smaller and better than every other trial.
+    bare = [TrialRecord(t.number, t.state, t.values, t.params, {}) for t in trials]
+    assert [t.number for t in queries.front_trials(bare, ("accuracy", "size_bytes"))] == [0]
+
+
+def test_a_made_up_search_with_limits_marks_the_same_front_as_the_store(made_limited):
+    from autonn.store import load_search
+
+    search = load_search(made_limited.limited, made_limited.storage)
+    df = queries.trials_frame(search)
+    assert set(df[df["on_front"]]["trial"]) == {t.number for t in search.pareto}
+    assert not (df["on_front"] & queries.infeasible(df)).any()
+    assert (df.loc[df["on_front"], "accuracy"] >= df.attrs["floor"]).all()
+    # The floor keeps some trials that keep every limit off the front all the same.
+    below = df["deployable"].eq(False) & df["state"].eq("COMPLETE") & ~queries.infeasible(df)
+    assert below.any()
+    assert queries.refused(df).any() and (df.loc[queries.refused(df), "epochs"] == 0).all()
+    assert df.attrs["scheduler"] == "MO-ASHA"
+
+
+def test_the_hypervolume_counts_only_deployable_trials(mk):
+    df = queries.trials_frame(mk.search(limited(mk), config=LIMITS))
+    history = queries.hypervolume_history(df)
+    assert list(history["trial"]) == [2, 3]  # 0 breaks a limit, 1 is below the floor
+    points, ref = queries.normalised(df[df["on_front"]], ["accuracy", "size_bytes"])
+    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.hypervolume(points, ref))
+    # Trial 0 (smaller and better than all) would have raised it, had it counted.
+    points, ref = queries.normalised(
+        df[df["deployable"] | (df["trial"] == 0)], ["accuracy", "size_bytes"]
+    )
+    assert queries.hypervolume(points, ref) > history["hypervolume"].iloc[-1]
+
+
+def test_device_costs_and_broken_limits_are_columns_and_hover_text(mk):
+    df = queries.trials_frame(mk.search(limited(mk), config=LIMITS))
+    row = df.set_index("trial")
+    assert row.loc[2, "ram_bytes"] == 1500 and row.loc[4, "macs"] == 90_000
+    assert row.loc[4, "size_bytes"] == 9_000  # refused, but its costs are known
+    assert row.loc[0, "broken_limits"] == "ram_bytes<=2048 by 25%"
+    assert pd.isna(row.loc[2, "broken_limits"])
+    assert "RAM 1.5 KB" in row.loc[2, "hover"] and "5K MACs" in row.loc[2, "hover"]
+    assert "breaks ram_bytes<=2048 by 25%" in row.loc[0, "hover"]
+    assert "(not trained)" in row.loc[4, "hover"]
+    assert "refused before training: breaks ram_bytes<=2048 by 50%" in row.loc[4, "hover"]
+    assert list(df[queries.refused(df)]["trial"]) == [4]
+    assert list(df[queries.stopped(df)]["trial"]) == []  # refused is not stopped early
+    old = queries.trials_frame(mk.search(mk.hand))  # a search before 0.3: no device line
+    assert not [h for h in old["hover"] if "RAM" in h or "MACs" in h or "breaks" in h]
+
+
+@pytest.mark.parametrize(
+    ("broken", "text"),
+    [
+        ({"ram_bytes<=2048": 0.25}, "ram_bytes<=2048 by 25%"),
+        ({"accuracy>=0.9": 0.0333}, "accuracy>=0.9 by 3.3%"),
+        ({"a<=1": 0.004, "b>=2": 1.5}, "a<=1 by 0.4%; b>=2 by 150%"),
+    ],
+)
+def test_broken_limits_read_with_their_excess(broken, text):
+    assert queries.broken_text(broken) == text
+
+
+def test_the_staircase_follows_the_chosen_cost(mk):
+    trials = [
+        mk.trial(0, 0.80, 1_000, attrs={"ram_bytes": 4_000}),
+        mk.trial(1, 0.90, 2_000, attrs={"ram_bytes": 1_000}),
+        mk.trial(2, 0.95, 8_000, attrs={"ram_bytes": 2_000}),
+    ]
+    df = queries.trials_frame(mk.search(trials))
+    assert list(queries.staircase(df, "accuracy")["trial"]) == [0, 1, 2]
+    # On RAM, 0 is beaten by 1 (less RAM, higher accuracy): not a step of the line.
+    assert list(queries.staircase(df, "accuracy", x="ram_bytes")["trial"]) == [1, 2]
+
+
+def test_the_x_axes_on_offer_and_the_one_the_page_opens_with():
+    assert queries.default_x(["accuracy", "size_bytes"]) == "size_bytes"
+    assert queries.default_x(["accuracy", "ram_bytes", "flash_bytes"]) == "ram_bytes"
+    assert queries.default_x(["value_0", "value_1"]) == "size_bytes"
+    assert queries.x_choices({"target": "tflm"}, ["accuracy", "size_bytes"]) == list(queries.X_AXES)
+    assert queries.x_choices({}, ["accuracy", "size_bytes"]) == ["size_bytes", "latency_ms"]
+
+
+def test_limits_are_read_per_axis_and_the_scheduler_is_named(mk):
+    df = queries.trials_frame(mk.search(limited(mk), config=LIMITS))
+    assert [lim.bound for lim in queries.limits_on(df, "ram_bytes")] == [2048.0]
+    assert [lim.op for lim in queries.limits_on(df, "accuracy")] == [">="]
+    assert queries.limits_on(df, "size_bytes") == []
+    assert queries.scheduler_name({"scheduler": "moasha"}) == "MO-ASHA"
+    assert queries.scheduler_name({"scheduler": "asha"}) == "ASHA"
+    assert queries.scheduler_name({}) == "the scheduler"
+
+
+def test_human_count():
+    assert queries.human_count(950) == "950"
+    assert queries.human_count(12_345) == "12.3K"
+    assert queries.human_count(1_500_000) == "1.5M"
