@@ -13,9 +13,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from autonn.limits import DEVICES, FLOOR, RESERVE
 from autonn.store import DEFAULT_STORAGE
 from autonn.task import TASKS
-from autonn.tune._config import SAMPLERS, SCHEDULERS
+from autonn.tune._config import SAMPLERS, SCHEDULERS, TARGETS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,6 +137,42 @@ def _parser() -> argparse.ArgumentParser:
         "metric alone, fifo stops none (default: %(default)s)",
     )
     p.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="onnx",
+        help="the runtime each trial ships to and is measured in: onnx (onnxruntime), litert "
+        "(.tflite in LiteRT) or tflm (.tflite in TensorFlow Lite Micro); litert and tflm need "
+        "pip install 'autonn[edge]' (default: %(default)s)",
+    )
+    p.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME<=VALUE",
+        help="a bound every front trial keeps, on a metric or a cost: 'ram_bytes<=64KB', "
+        "'flash_bytes<=256KB', 'macs<=2e6', 'accuracy>=0.9'; repeat for more. A trial over a "
+        "RAM, flash, size or MACs limit is not trained",
+    )
+    p.add_argument(
+        "--device",
+        metavar="BOARD",
+        help=f"limit RAM and flash to a board's: {', '.join(DEVICES)}, or 'ram=96KB,flash=1MB'",
+    )
+    p.add_argument(
+        "--reserve",
+        type=float,
+        default=RESERVE,
+        help="share of the --device's RAM and flash kept for the application (default: "
+        "%(default)s)",
+    )
+    p.add_argument(
+        "--floor",
+        type=float,
+        default=FLOOR,
+        help="share of the gap from the trivial predictor to the best trial that a front trial "
+        "must close; 0 keeps all better than the trivial predictor (default: %(default)s)",
+    )
+    p.add_argument(
         "--warm-start",
         metavar="SEARCH",
         help="run the Pareto front of an earlier search of the same space first (new data, say)",
@@ -213,6 +250,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")
     p.add_argument("--data", help="where this machine reads the search's data, if it moved")
+    p.add_argument(
+        "--target",
+        choices=TARGETS,
+        help="ship to this runtime (default: the search's own, whose artifact the trial "
+        "measured); tflm adds the model as a C array for firmware",
+    )
     _storage_arg(p)
     p.set_defaults(run=_export)
 
@@ -283,6 +326,11 @@ def _search(args: argparse.Namespace) -> int:
         teacher=args.teacher,
         init_from=args.init_from,
         from_storage=args.from_storage,
+        target=args.target,
+        limits=tuple(args.limit),
+        device=args.device,
+        reserve=args.reserve,
+        floor=args.floor,
     )
     run = autonn.RunConfig(
         storage=args.storage,
@@ -296,9 +344,8 @@ def _search(args: argparse.Namespace) -> int:
     )
     with _progress(args.trials):
         result = autonn.search(config, run, resume=args.resume, force=args.force)
-    print(f"\nsearch {result.name}: {_counts(result.info.counts)}")
-    print(f"Pareto front ({len(result.pareto)} trials):")
-    print(_table(result.pareto, result.metric))
+    print(f"\nsearch {result.name}: {_summary(result)}")
+    _print_front(result)
     print(f"\nnext: autonn show {result.name} --storage {args.storage}")
     return 0
 
@@ -341,10 +388,61 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([t.to_json() for t in trials], indent=2, default=str))
         return 0
-    print(f"search {result.name}: {_counts(result.info.counts)}")
-    print(f"{'trials' if args.all else 'Pareto front'} ({len(trials)}):")
-    print(_table(trials, result.metric))
+    print(f"search {result.name}: {_summary(result)}")
+    if args.all:
+        print(f"trials ({len(trials)}):")
+        print(_table(trials, result.metric, _costs_shown(result), breaks=True))
+    else:
+        _print_front(result)
     return 0
+
+
+def _summary(result) -> str:
+    """The counts by state, trials refused before training apart from those stopped early."""
+    refused = sum(1 for t in result.trials if t.state == "PRUNED" and t.broken_limits)
+    counts = dict(result.info.counts)
+    if refused:
+        counts["PRUNED"] = counts.get("PRUNED", 0) - refused
+    shown = _counts(counts)
+    return f"{shown}, {refused} not trained (broke a limit)" if refused else shown
+
+
+def _print_front(result) -> None:
+    front = result.pareto
+    limits = result.info.limits
+    if limits:
+        print(f"limits: {', '.join(limits)}")
+    print(f"Pareto front ({_plural(len(front), 'trial')}{_floor_text(result, front)}):")
+    print(_table(front, result.metric, _costs_shown(result)))
+    hidden = [t for t in result.trials if t.broken_limits]
+    if hidden:
+        print(f"{_plural(len(hidden), 'trial')} broke a limit; `autonn show --all` lists them")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _floor_text(result, front) -> str:
+    """', floor accuracy>=0.8123': the bound the front's trials cleared (see --floor)."""
+    from autonn.store import OBJECTIVES
+
+    if result.info.floor is None or not front:
+        return ""
+    trivial, share = result.info.floor
+    metric = result.metric
+    scores = [t.values[metric] for t in front]
+    maximize = OBJECTIVES[metric] == "maximize"
+    bound = trivial + share * ((max(scores) if maximize else min(scores)) - trivial)
+    return f", floor {metric}{'>=' if maximize else '<='}{bound:.4g}"
+
+
+def _costs_shown(result) -> tuple[str, ...]:
+    """The device costs worth a column: those a limit or an objective names, or all three for
+    a device target."""
+    named = {lim.split("<")[0].split(">")[0] for lim in result.info.limits} | set(result.objectives)
+    edge = result.info.config.get("target", "onnx") != "onnx"
+    return tuple(c for c in ("flash_bytes", "ram_bytes", "macs") if edge or c in named)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -357,6 +455,7 @@ def _export(args: argparse.Namespace) -> int:
         pick=args.pick,
         trial=args.trial,
         data=args.data,
+        target=args.target,
     )
     print(f"exported trial {r.trial} of {r.search} to {r.out}: {r.reason}")
     print(
@@ -395,14 +494,21 @@ def _counts(counts: dict[str, int]) -> str:
     return shown or "no trials"
 
 
-def _table(trials, metric: str) -> str:
+_COST_HEADERS = {"flash_bytes": "flash", "ram_bytes": "ram", "macs": "macs"}
+
+
+def _table(trials, metric: str, costs: tuple[str, ...] = (), *, breaks: bool = False) -> str:
     if not trials:
-        return "  (none: no trial completed)"
+        return "  (none: no trial completed and kept the limits)"
     # 0.1's short header for accuracy, which the README's printed front shows
     test = "test_acc" if metric == "accuracy" else f"test_{metric}"
-    rows = [["trial", "state", metric, test, "size", "latency", "params"]]
+    extra = [_COST_HEADERS[c] for c in costs] + (["breaks"] if breaks else [])
+    rows = [["trial", "state", metric, test, "size", "latency", *extra, "params"]]
     for t in trials:
         latency = t.values.get("latency_ms", t.attrs.get("latency_ms"))
+        shown = [_macs(t.measured(c)) if c == "macs" else _bytes(t.measured(c)) for c in costs]
+        if breaks:
+            shown.append(",".join(f"{k}(+{v:.0%})" for k, v in t.broken_limits.items()) or "-")
         rows.append(
             [
                 str(t.number),
@@ -411,6 +517,7 @@ def _table(trials, metric: str) -> str:
                 _num(t.attrs.get(f"test_{metric}"), "{:.4f}"),
                 _bytes(t.size_bytes),
                 _num(latency, "{:.3f}ms"),
+                *shown,
                 " ".join(f"{k}={_short(v)}" for k, v in t.params.items()),
             ]
         )
@@ -434,6 +541,13 @@ def _bytes(value) -> str:
             return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
         value /= 1024
     return f"{value:.1f}MB"
+
+
+def _macs(value) -> str:
+    if value is None:
+        return "-"
+    value = float(value)
+    return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.1f}K"
 
 
 def _short(v) -> str:
