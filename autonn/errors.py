@@ -2,6 +2,7 @@
 
     AutonnError                 root: anything autonn raises on purpose
     ├── UsageError              bad input from the user (space, data, options, names); CLI exit 2
+    │   └── ConfigError         a SearchConfig/RunConfig field breaks its rule; names the field
     ├── StoreError              the database cannot be opened, or a search/trial is not in it
     ├── MissingDependency       an optional package is not installed; says how to install it
     ├── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
@@ -19,6 +20,23 @@ class AutonnError(Exception):
 
 class UsageError(AutonnError, ValueError):
     """The user asked for something that cannot work; the message says how to fix it."""
+
+
+class ConfigError(UsageError):
+    """A config field breaks its rule. The message names the field as Python spells it
+    (`max_epochs`); `for_cli()` names the command-line flag instead (--max-epochs)."""
+
+    # Fields whose flag is not --field-with-dashes.
+    FLAGS = {"limits": "--limit", "early_stop": "--no-early-stop", "from_storage": "--from-storage"}
+
+    def __init__(self, field: str, rule: str, value) -> None:
+        self.field, self.rule, self.value = field, rule, value
+        super().__init__(f"`{field}` {rule}, but got {value!r}")
+
+    def for_cli(self) -> str:
+        flag = self.FLAGS.get(self.field, "--" + self.field.replace("_", "-"))
+        value = ",".join(map(str, self.value)) if isinstance(self.value, tuple) else self.value
+        return f"{flag} {self.rule}, but got {value}"
 
 
 class StoreError(AutonnError):

@@ -5,8 +5,9 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "autonn"
-# The CLI, its live display, and the predict.py script every exported package holds.
-TALKS = {"cli/__init__.py", "cli/_display.py", "package/_standalone.py"}
+# The CLI (its commands, tables and live display) and the predict.py every package holds.
+TALKS = {"cli/__init__.py", "cli/_commands.py", "cli/_parser.py", "cli/_tables.py",
+         "cli/_display.py", "package/_standalone.py"}  # fmt: skip
 
 
 def test_no_library_module_prints_or_writes_to_the_terminal():

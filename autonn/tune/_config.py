@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autonn.errors import UsageError
+from autonn.errors import ConfigError
 from autonn.limits import FLOOR, RESERVE, Limit, device_limits, parse_limits
 from autonn.store import COSTS, DEFAULT_STORAGE, display_url
 from autonn.task import get_task
@@ -86,41 +86,45 @@ class SearchConfig:
         object.__setattr__(self, "objectives", tuple(objectives))
         object.__setattr__(self, "enqueue", tuple(dict(p) for p in self.enqueue))
         if self.trials < 1:
-            raise ValueError(f"`trials >= 1` must hold, but got trials={self.trials}.")
+            raise ConfigError("trials", "must be at least 1", self.trials)
         if self.max_epochs < 1:
-            raise ValueError(f"`max_epochs >= 1` must hold, but got max_epochs={self.max_epochs}.")
+            raise ConfigError("max_epochs", "must be at least 1", self.max_epochs)
         if self.scheduler not in SCHEDULERS:
-            raise ValueError(
-                f"`scheduler` must be one of {SCHEDULERS}, but got {self.scheduler!r}."
+            raise ConfigError(
+                "scheduler", f"must be one of {', '.join(SCHEDULERS)}", self.scheduler
             )
         if not self.early_stop or self.scheduler == "fifo":  # one meaning, two spellings
             object.__setattr__(self, "scheduler", "fifo")
             object.__setattr__(self, "early_stop", False)
         if self.sampler not in SAMPLERS:
-            raise ValueError(f"`sampler` must be one of {SAMPLERS}, but got {self.sampler!r}.")
+            raise ConfigError("sampler", f"must be one of {', '.join(SAMPLERS)}", self.sampler)
         known = (*task.metrics, *COSTS)
         unknown = [o for o in self.objectives if o not in known]
         if unknown or len(set(self.objectives)) != len(self.objectives):
-            raise ValueError(
-                f"`objectives` of a {task.name} search must be distinct names from {known}, but "
-                f"got {self.objectives}."
+            raise ConfigError(
+                "objectives",
+                f"of a {task.name} search must be distinct names from {', '.join(known)}",
+                self.objectives,
             )
         metrics = [o for o in self.objectives if o in task.metrics]
         if len(metrics) != 1 or len(self.objectives) < 2:
-            raise ValueError(
-                f"`objectives` must hold one metric of {task.metrics} and at least one of "
-                f"{tuple(COSTS)}, but got {self.objectives}."
+            raise ConfigError(
+                "objectives",
+                f"must hold one metric of {', '.join(task.metrics)} and at least one of "
+                f"{', '.join(COSTS)}",
+                self.objectives,
             )
         if self.target not in TARGETS:
-            raise UsageError(f"--target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+            raise ConfigError("target", f"must be one of {', '.join(TARGETS)}", self.target)
         if not 0 <= self.floor <= 1:
-            raise UsageError(f"--floor must be between 0 and 1, but got {self.floor}")
+            raise ConfigError("floor", "must be between 0 and 1", self.floor)
         object.__setattr__(self, "limits", tuple(self.limits))
         self.all_limits  # noqa: B018 - every limit and the device parse now, or say what is wrong
         if self.name is not None and not _NAME.match(self.name):
-            raise ValueError(
-                f"`name` must be 1-100 letters, digits, '_', '-' or '.', starting with a letter "
-                f"or digit, but got {self.name!r}."
+            raise ConfigError(
+                "name",
+                "must be 1-100 letters, digits, '_', '-' or '.', starting with a letter or digit",
+                self.name,
             )
 
     @property
@@ -171,10 +175,10 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.cpus_per_trial <= 0:
-            raise ValueError(f"`cpus_per_trial > 0` must hold, but got {self.cpus_per_trial}.")
+            raise ConfigError("cpus_per_trial", "must be above 0", self.cpus_per_trial)
         if self.gpus_per_trial < 0:
-            raise ValueError(f"`gpus_per_trial >= 0` must hold, but got {self.gpus_per_trial}.")
+            raise ConfigError("gpus_per_trial", "must be 0 or more", self.gpus_per_trial)
         if self.max_failures < 0:
-            raise ValueError(f"`max_failures >= 0` must hold, but got {self.max_failures}.")
+            raise ConfigError("max_failures", "must be 0 or more", self.max_failures)
         if self.max_concurrent is not None and self.max_concurrent < 1:
-            raise ValueError(f"`max_concurrent >= 1` must hold, but got {self.max_concurrent}.")
+            raise ConfigError("max_concurrent", "must be at least 1", self.max_concurrent)

@@ -19,6 +19,7 @@ from autonn.store import (
     artifact_root,
     check_storage,
     display_url,
+    list_searches,
     load_search,
     open_storage,
     search_location,
@@ -53,8 +54,8 @@ def search(
     force: resume even though another driver seems to run the search (its heartbeat is fresh).
     """
     run = run or RunConfig()
-    if resume and config.name is None:
-        raise UsageError("resuming needs the name of the search to continue; give --name")
+    if resume:  # checked before the data loads and Ray starts: a typo costs a second, not twelve
+        _check_resumable(config.name, run.storage)
     space = load_space(config.space).for_formats(get_target(config.target).formats)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
@@ -77,6 +78,21 @@ def search(
     finally:
         lease.close()
     return load_search(name, run.storage)
+
+
+def _check_resumable(name: str | None, storage: str) -> None:
+    if name is None:
+        raise UsageError("resuming needs the name of the search to continue; give --name")
+    known = [s.name for s in list_searches(storage)]
+    if name not in known:
+        import difflib
+
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(
+            f"there is no search named {name!r} to resume in {display_url(storage)}{hint}; "
+            "drop --resume to start it"
+        )
 
 
 def _run_held(name, config, run, space, data, study, *, done: int, resume: bool, **sources) -> None:

@@ -6,7 +6,8 @@ import sys
 import pytest
 
 import autonn
-from autonn.cli import _parser, main
+from autonn.cli import main
+from autonn.cli._parser import build_parser
 
 
 def _run(capsys, *argv):
@@ -24,7 +25,10 @@ def test_help_explains_every_command():
 
 
 def test_help_does_not_import_torch_or_ray():
-    code = "import sys; from autonn.cli import _parser; _parser(); print('torch' in sys.modules)"
+    code = (
+        "import sys; from autonn.cli._parser import build_parser; build_parser(); "
+        "print('torch' in sys.modules or 'ray' in sys.modules or 'optuna' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip() == "False"
 
@@ -34,8 +38,11 @@ def test_help_does_not_import_torch_or_ray():
     [
         (["search", "nosuch", "--data", "digits"], "unknown search space 'nosuch'"),
         (["search", "mlp", "--data", "nosuch.npz"], "does not exist"),
-        (["search", "mlp", "--data", "digits", "--trials", "0"], "trials >= 1"),
-        (["search", "mlp", "--data", "digits", "--objectives", "size_bytes"], "'accuracy'"),
+        (["search", "mlp", "--data", "digits", "--trials", "0"], "--trials must be at least 1"),
+        (["search", "mlp", "--data", "digits", "--objectives", "size_bytes"], "one metric of"),
+        (["search", "mlp", "--data", "digits", "--limit", "ram<64KB"], "--limit 'ram<64KB'"),
+        (["search", "mlp", "--data", "digits", "--device", "uno"], "--device 'uno'"),
+        (["search", "mlp", "--data", "digits", "--resume", "--name", "x"], "no database at"),
         (["search", "mlp", "--data", "digits", "--storage", "x.db"], "not a database URL"),
         (["search", "mlp", "--data", "digits", "--teacher", "nope"], "give SEARCH:TRIAL"),
         (["search", "mlp", "--data", "digits", "--init-from", "."], "has no model.pt2"),
@@ -49,6 +56,43 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, tmp_path, monkeypatch, ar
     assert err.startswith("autonn: error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_resuming_a_search_that_is_not_there_fails_before_ray_starts(capsys, tmp_path):
+    import shutil
+    import time
+    from pathlib import Path
+
+    db = tmp_path / "legacy.db"  # holds the search old-wine
+    shutil.copy(Path(__file__).parents[1] / "store" / "legacy_0.2" / "legacy.db", db)
+    started = time.perf_counter()
+    code, _, err = _run(
+        capsys, "search", "mlp", "--data", "wine", "--resume", "--name", "old-win",
+        "--storage", f"sqlite:///{db}",
+    )  # fmt: skip
+    assert code == 2 and "no search named 'old-win'" in err and "did you mean old-wine?" in err
+    assert "ray" not in sys.modules or time.perf_counter() - started < 10
+
+
+def test_a_mistyped_option_gets_did_you_mean_and_the_usage(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", "mlp", "--data", "digits", "--trails", "3"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.startswith("usage: autonn search") and "--trails -> --trials" in err
+
+
+def test_a_bug_keeps_its_traceback_and_says_it_is_one(capsys, monkeypatch):
+    """Only autonn's own errors are the user's mistake; a ValueError from inside is a bug."""
+    import autonn.cli._commands as commands
+
+    def broken(args):
+        raise ValueError("an internal slip")
+
+    monkeypatch.setattr(commands, "studies", broken)  # the parser looks it up when it is built
+    code, _, err = _run(capsys, "studies")
+    assert code == 1 and "Traceback" in err and "an internal slip" in err
+    assert "this is a bug in autonn" in err
 
 
 def test_reading_a_missing_database_creates_nothing(capsys, tmp_path):
@@ -83,7 +127,7 @@ def test_debug_shows_the_traceback_before_or_after_the_subcommand(tmp_path, argv
     ],
 )
 def test_debug_is_read_in_either_place(argv, debug):
-    assert _parser().parse_args(argv).debug is debug
+    assert build_parser().parse_args(argv).debug is debug
 
 
 def test_version_prints_the_package_version(capsys):

@@ -7,8 +7,10 @@ import sys
 
 from rich.console import Console
 
-from autonn.cli import _counts, _progress, _setup_logging
+from autonn.cli import setup_logging
+from autonn.cli._commands import _progress
 from autonn.cli._display import SearchProgress, live_search_progress, on_terminal
+from autonn.cli._tables import counts_text
 from autonn.tune._protocol import TRIAL_EVENT
 
 DIRECTIONS = {"accuracy": "maximize", "size_bytes": "minimize"}
@@ -44,7 +46,7 @@ def _terminal():
 
 def test_the_display_counts_states_keeps_the_best_and_estimates_the_time_left():
     now = [0.0]
-    display = SearchProgress(5, counts=_counts, console=_terminal()[0], clock=lambda: now[0])
+    display = SearchProgress(5, counts=counts_text, console=_terminal()[0], clock=lambda: now[0])
     assert display.eta_seconds() is None  # no rate before the first trial
     for t, event in [
         (10, _event(0, "COMPLETE", 1, total=5, accuracy=0.90, size=900)),
@@ -65,7 +67,7 @@ def test_the_display_counts_states_keeps_the_best_and_estimates_the_time_left():
 
 def test_a_resumed_search_estimates_from_this_run_only():
     now = [0.0]
-    display = SearchProgress(10, counts=_counts, console=_terminal()[0], clock=lambda: now[0])
+    display = SearchProgress(10, counts=counts_text, console=_terminal()[0], clock=lambda: now[0])
     now[0] = 5.0
     display.handle(logging.makeLogRecord({TRIAL_EVENT: _event(6, "FAIL", 7, total=10, before=6)}))
     assert display.eta_seconds() == 15.0  # 3 left at 5 s each, not at 7 trials per 5 s
@@ -77,10 +79,10 @@ def test_every_log_line_is_printed_above_the_display_and_plain_logging_comes_bac
     for attr in ("handlers", "propagate", "level"):  # as they were, after _setup_logging's changes
         monkeypatch.setattr(log, attr, getattr(log, attr))
     monkeypatch.setattr(log, "handlers", [])
-    _setup_logging(debug=False)
+    setup_logging(debug=False)
     plain = list(log.handlers)
     console, out = _terminal()
-    with live_search_progress(4, counts=_counts, console=console) as display:
+    with live_search_progress(4, counts=counts_text, console=console) as display:
         assert log.handlers == [display]
         logging.getLogger("autonn.tune").info("starting Ray")
         _log(_event(0, "COMPLETE", 1, accuracy=0.9, size=900))
@@ -106,7 +108,7 @@ def _render(display):
 
 def test_a_search_that_finished_no_trial_leaves_no_display_behind():
     console, out = _terminal()
-    with live_search_progress(4, counts=_counts, console=console):
+    with live_search_progress(4, counts=counts_text, console=console):
         pass
     # The display was drawn, then erased (cursor up, erase line) rather than left on screen.
     assert "waiting for the first trial" in out.getvalue()

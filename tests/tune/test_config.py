@@ -7,12 +7,16 @@ from autonn.tune import default_name
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"trials": 0}, "trials >= 1"),
+        ({"trials": 0}, "`trials` must be at least 1, but got 0"),
         ({"sampler": "cmaes"}, "sampler"),
-        ({"objectives": ("size_bytes", "latency_ms")}, "'accuracy'"),
+        ({"objectives": ("size_bytes", "latency_ms")}, "one metric of accuracy"),
         ({"objectives": ("rmse", "size_bytes")}, "classification search must be distinct"),
         ({"objectives": ("accuracy", "f1_macro", "size_bytes")}, "one metric of"),
-        ({"task": "regression", "objectives": ("accuracy", "size_bytes")}, "'rmse', 'mae'"),
+        ({"task": "regression", "objectives": ("accuracy", "size_bytes")}, "rmse, mae"),
+        ({"target": "coreml"}, "`target` must be one of onnx, litert, tflm"),
+        ({"floor": 1.5}, "`floor` must be between 0 and 1"),
+        ({"limits": ("ram<=64KB",)}, "unknown name 'ram'"),
+        ({"device": "uno"}, "unknown board"),
         ({"task": "ranking"}, "`task` must be one of"),
         ({"objectives": ("accuracy", "flops")}, "distinct names"),
         ({"name": "a/b"}, "name"),
@@ -32,6 +36,14 @@ def test_objectives_default_to_the_tasks_metric_and_size():
         space="mlp", data="diabetes", task="regression", objectives=("latency_ms", "mae")
     )
     assert custom.metric == "mae"
+
+
+def test_config_errors_name_the_flag_on_the_command_line():
+    from autonn.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        autonn.SearchConfig(space="mlp", data="digits", max_epochs=0)
+    assert err.value.for_cli() == "--max-epochs must be at least 1, but got 0"
 
 
 def test_run_config_rejects_bad_resources():
