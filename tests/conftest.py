@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -18,6 +19,16 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def autonn_logging_as_it_was():
+    """No test leaks logging state into the next: the CLI's main() sets handlers, a level and
+    propagate on the "autonn" logger, and a handler left on a closed stream broke later tests."""
+    log = logging.getLogger("autonn")
+    saved = (list(log.handlers), log.level, log.propagate)
+    yield
+    log.handlers[:], log.level, log.propagate = saved[0], saved[1], saved[2]
 
 
 @pytest.fixture(scope="session")

@@ -59,10 +59,17 @@ def _failed(exc: Exception, *, debug: bool) -> int:
     return 2
 
 
+class _CliHandler(logging.StreamHandler):
+    """The CLI's own handler, told apart so that a second main() in one process (tests, a
+    notebook) replaces it instead of adding another that writes to a stream since closed."""
+
+
 def setup_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CliHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log = logging.getLogger("autonn")
+    for old in [h for h in log.handlers if isinstance(h, _CliHandler)]:
+        log.removeHandler(old)
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     log.propagate = False

@@ -7,7 +7,7 @@ a headless browser without a GPU.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,8 @@ def pareto(
     Trials that break a limit are left out unless `show_infeasible`: then a crossed ring, and
     those refused before training (no metric) a triangle along the bottom, at their cost.
     Trials stopped early or failed go in a strip on the right, at the value they reached, when
-    asked for. customdata[0] of every point is its trial number.
+    asked for. The metric axis spans the front and what is better (`y_range`); a point past its
+    worse end is an arrow on that end. customdata[0] of every point is its trial number.
     """
     metric = queries.metric_of(df)
     y = y or metric
@@ -118,6 +119,11 @@ def pareto(
     measured = measured[measured[y].notna() & measured[x].notna()]
     broken = queries.infeasible(measured)
     done = measured[~broken]
+    shown = [done[y], measured.loc[broken, y] if show_infeasible else None]
+    if show_stopped:
+        shown.append(df.loc[queries.stopped(df), f"last_{metric}"])
+    span = y_range(df, y, metric, shown=shown, bound=bound)
+    edge = _worse_end(span, metric) if span else _worst(df, y, metric)
     colors = _colors(done[color_by]) if color_by in done else {}
     constrained = max_size is not None or bound is not None
     if constrained and not done.empty:
@@ -146,17 +152,17 @@ def pareto(
         )
     xs = [done[x]]
     if show_infeasible:
-        xs += _infeasible(fig, df, measured[broken], x, y, metric, cell)
+        xs += _infeasible(fig, df, measured[broken], x, y, edge, cell)
     line = queries.staircase(done, y, x=x, metric=metric)
     if not line.empty:
         _front_line(fig, line, x, y, metric, max_size, bound, cell)
-    shown = measured if show_infeasible else done
-    if selected is not None and selected in set(shown["trial"]):
-        row = shown[shown["trial"] == selected].iloc[0]
+    drawn = measured if show_infeasible else done
+    if selected is not None and selected in set(drawn["trial"]):
+        row = drawn[drawn["trial"] == selected].iloc[0]
         fig.add_trace(
             go.Scatter(
                 x=[row[x]],
-                y=[row[y]],
+                y=[_clamp(row[y], span)],
                 mode="markers",
                 name=f"trial {selected}",
                 marker=dict(size=18, symbol="circle-open", color="#D62728", line=dict(width=3)),
@@ -165,10 +171,13 @@ def pareto(
             **cell,
         )
     if side:
-        _side_strip(fig, df, y, metric, show_stopped, show_failed)
+        _side_strip(fig, df, metric, show_stopped, show_failed, edge)
     xs += _limit_lines(fig, df, x, y, metric, cell)
     _x_axis(fig, x, pd.concat(xs), cell)
     fig.update_yaxes(title_text=y_title(y, metric), **cell)
+    if span:
+        _mark_beyond(fig, span, metric, side)
+        fig.update_yaxes(range=list(span))  # both cells: the strip shares the axis
     fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
     return fig
 
@@ -208,17 +217,11 @@ def _front_line(fig, line, x, y, metric, max_size, bound, cell) -> None:
     )
 
 
-def _infeasible(fig, df, trained, x, y, metric, cell) -> list[pd.Series]:
+def _infeasible(fig, df, trained, x, y, bottom, cell) -> list[pd.Series]:
     """Trials that break a limit: trained ones where they scored, refused ones (never trained,
-    so no metric) along the bottom, at their cost. Returns their x values, for the axis."""
+    so no metric) along the metric axis's worse end (`bottom`: the bottom for accuracy, the top
+    for rmse), at their cost. Returns their x values, for the axis."""
     refused = df[queries.refused(df) & df[x].notna()]
-    scored = queries.complete(df)[y].dropna()
-    # The bottom of the chart: the worst value a complete trial has (a stopped one's, if none).
-    bottom = (
-        float(scored.min() if queries.maximised(metric) else scored.max())
-        if not scored.empty
-        else _worst(df, y, metric)
-    )
     if not trained.empty:
         fig.add_trace(
             go.Scatter(
@@ -240,6 +243,7 @@ def _infeasible(fig, df, trained, x, y, metric, cell) -> list[pd.Series]:
                 mode="markers",
                 name=f"breaks a limit, not trained ({len(refused)})",
                 marker=dict(symbol=REFUSED_SYMBOL, color=LIMIT_COLOR, size=8, line=dict(width=1)),
+                cliponaxis=False,  # on the axis's end: drawn whole, not cut in half
                 customdata=_custom(refused),
                 hovertemplate="%{customdata[1]}<extra></extra>",
             ),
@@ -373,7 +377,7 @@ def _side_rows(df: pd.DataFrame, stopped: bool, failed: bool) -> pd.Series:
 
 
 def _side_strip(
-    fig: go.Figure, df: pd.DataFrame, y: str, metric: str, stopped: bool, failed: bool
+    fig: go.Figure, df: pd.DataFrame, metric: str, stopped: bool, failed: bool, bottom: float
 ) -> None:
     # Trials refused for breaking a limit are PRUNED too, but were never started: they go with
     # the trials that break a limit, not here.
@@ -385,15 +389,15 @@ def _side_strip(
             continue
         part = df[rows]
         # A stopped trial sits at the validation metric it reached; a failed one, which has
-        # none, at the worst value shown (not at 0, which would squash the chart).
-        floor = _worst(df, y, metric)
+        # none, on the axis's worse end (not at 0, which would squash the chart).
         last = part[f"last_{metric}"]
-        ys = last.fillna(floor) if label == "stopped early" else np.full(len(part), floor)
+        ys = last.fillna(bottom) if label == "stopped early" else np.full(len(part), bottom)
         fig.add_trace(
             go.Scatter(
                 x=[label] * len(part),
                 y=ys,
                 mode="markers",
+                cliponaxis=False,
                 name=f"{label} ({len(part)})",
                 marker=dict(symbol=symbol, color=color, size=7, line=dict(width=1, color=color)),
                 customdata=_custom(part),
@@ -404,6 +408,101 @@ def _side_strip(
         )
     # Not "no size": since autonn 0.3 a stopped trial has its costs, only not a final metric.
     fig.update_xaxes(type="category", row=1, col=2, title_text="not fully trained")
+
+
+# The metric axis's margin beyond what it must show, as a share of that span.
+Y_MARGIN = 0.05
+
+
+def y_range(
+    df: pd.DataFrame,
+    y: str,
+    metric: str,
+    *,
+    shown: list[pd.Series | None],
+    bound: float | None = None,
+) -> tuple[float, float] | None:
+    """The Pareto plot's metric axis: from the worse end of the deployable front (or of the
+    line that bounds it: the floor or the strictest limit on y, and the page's own bound) to the
+    best value shown, with a margin of `Y_MARGIN` of that span.
+
+    Trials far below the floor would otherwise stretch the axis (0.3 to 1 for a front at
+    0.85-0.99); those are marked on the axis's end instead (`_mark_beyond`). With no front and
+    no line, the axis spans every value shown. None when nothing has a value.
+    """
+    up = queries.maximised(metric)
+    values = pd.concat([s for s in shown if s is not None] or [pd.Series(dtype=float)]).dropna()
+    anchors = [float(v) for v in df.loc[df["on_front"], y].dropna()]
+    if y == metric:  # limits and the floor hold on the validation metric only
+        lines = [lim.bound for lim in queries.limits_on(df, y)]
+        if df.attrs.get("floor") is not None:
+            lines.append(df.attrs["floor"])
+        # Of the floor and the limits, only the strictest decides what may be on the front.
+        anchors += [max(lines) if up else min(lines)] if lines else []
+    anchors += [bound] if bound is not None else []
+    worse = (min if up else max)(anchors or values, default=None)
+    if worse is None:
+        return None
+    better = (max if up else min)([*values, *anchors])
+    lo, hi = sorted((float(worse), float(better)))
+    pad = Y_MARGIN * ((hi - lo) or abs(hi) or 1.0)
+    return lo - pad, hi + pad
+
+
+def _worse_end(span: tuple[float, float], metric: str) -> float:
+    """The axis's end where the worst values go: the bottom for accuracy, the top for rmse."""
+    return span[0] if queries.maximised(metric) else span[1]
+
+
+def _clamp(value: float, span: tuple[float, float] | None) -> float:
+    return value if span is None else min(max(value, span[0]), span[1])
+
+
+BEYOND_SYMBOLS = {True: "arrow-down", False: "arrow-up"}  # by whether the metric is maximised
+
+
+def _mark_beyond(fig: go.Figure, span: tuple[float, float], metric: str, side: bool) -> None:
+    """An arrow on the axis's worse end for each point drawn past it, in the point's colour:
+    no trial is clipped without a mark, and its hover gives its value. One legend entry for the
+    chart and the strip beside it."""
+    up = queries.maximised(metric)
+    where = "below" if up else "above"
+    cells = [("x", dict(row=1, col=1) if side else {}), ("x2", dict(row=1, col=2))]
+    marks = [(_beyond(fig, axis, span, up), cell) for axis, cell in cells]
+    total = sum(len(xs) for (xs, _, _), _ in marks)
+    for (xs, colors, custom), cell in marks:
+        if not xs:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=np.full(len(xs), _worse_end(span, metric)),
+                mode="markers",
+                name=f"{where} the axis ({total})",
+                legendgroup="beyond",
+                showlegend=not any(t.legendgroup == "beyond" for t in fig.data),
+                marker=dict(symbol=BEYOND_SYMBOLS[up], color=colors, size=9),
+                cliponaxis=False,
+                customdata=np.array(custom, dtype=object),
+                hovertemplate=f"<b>{where} the axis</b><br>%{{customdata[1]}}<extra></extra>",
+            ),
+            **cell,
+        )
+
+
+def _beyond(fig: go.Figure, axis: str, span: tuple[float, float], up: bool) -> tuple:
+    """The x, colour and customdata of the points on one x axis drawn past the worse end."""
+    xs, colors, custom = [], [], []
+    for trace in fig.data:
+        if trace.type != "scatter" or trace.customdata is None or (trace.xaxis or "x") != axis:
+            continue
+        ys = np.array(trace.y, dtype=float)
+        color = trace.marker.color
+        for i in np.flatnonzero(ys < span[0] if up else ys > span[1]):
+            xs.append(trace.x[i])
+            colors.append(color if isinstance(color, str) else PALETTE[0])
+            custom.append(trace.customdata[i])
+    return xs, colors, custom
 
 
 def _worst(df: pd.DataFrame, y: str, metric: str) -> float:
@@ -618,19 +717,24 @@ def importance(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
+def parallel(
+    df: pd.DataFrame, *, y: str | None = None, columns: Sequence[str] | None = None
+) -> go.Figure:
     """Params and objectives of the COMPLETE trials on parallel axes, coloured by `y` (the
-    search's metric unless given).
+    search's metric unless given), which is the last axis.
 
-    Labels are the params' own names, tilted so that a dozen axes do not overlap; bytes, MACs
-    and latency go on log axes with their units on the ticks, and a whole-number param with a
-    few values (depth 1-3) is ticked at whole numbers only.
+    columns: the axes before y (`queries.parallel_axes` chooses a few); all params and costs by
+    default. Labels are the params' own names, tilted so that a dozen axes do not overlap; bytes,
+    MACs and latency go on log axes with their units on the ticks, a whole-number param with a
+    few values (depth 1-3) is ticked at whole numbers only, and a float category reads in at most
+    4 significant digits.
     """
     metric = queries.metric_of(df)
     y = y or metric
     done = queries.complete(df)
     dims = []
-    for col in [*df.attrs.get("params", []), *queries.X_AXES, y]:
+    shown = [*df.attrs.get("params", []), *queries.X_AXES] if columns is None else list(columns)
+    for col in [*(c for c in shown if c != y), y]:
         if col not in done or done[col].isna().all():
             continue
         values = done[col]
@@ -638,8 +742,9 @@ def parallel(df: pd.DataFrame, *, y: str | None = None) -> go.Figure:
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             dims.append(_numeric_dimension(col, label, values))
         else:
-            cats = sorted(values.fillna("-").astype(str).unique())
-            codes = values.fillna("-").astype(str).map({c: i for i, c in enumerate(cats)})
+            text = values.map(lambda v: "-" if pd.isna(v) else queries.value_text(v))
+            cats = sorted(text.unique())
+            codes = text.map({c: i for i, c in enumerate(cats)})
             dims.append(
                 dict(label=label, values=codes, tickvals=list(range(len(cats))), ticktext=cats)
             )

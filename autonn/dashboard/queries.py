@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from autonn.limits import Limit, floor_value, parse_limit
-from autonn.store import OBJECTIVES, Search, TrialRecord, pareto_front, state_word
+from autonn.store import OBJECTIVES, Search, SearchInfo, TrialRecord, pareto_front, state_word
 from autonn.store._pareto import deployable
 from autonn.task import METRICS
 
@@ -266,6 +266,99 @@ def default_x(objectives: Sequence[str]) -> str:
     return next((o for o in objectives if o in X_AXES), "size_bytes")
 
 
+# --- which searches to compare, which axes to draw, names and values as text -------------------
+
+
+def same_problem(a: SearchInfo, b: SearchInfo) -> bool:
+    """Whether two searches learnt the same data for the same task by the same metric, so their
+    fronts mean the same thing. A search that stored no data set matches none."""
+    data = a.config.get("data")
+    same_data = data is not None and data == b.config.get("data")
+    return same_data and a.task == b.task and a.metric == b.metric
+
+
+def compare_choices(
+    current: SearchInfo, infos: Sequence[SearchInfo]
+) -> tuple[list[str], list[str]]:
+    """The searches the Compare tab offers beside `current`, and those it starts with.
+
+    Offered: every other search by the same metric (an rmse axis means nothing to an accuracy
+    front). Chosen to start with: the latest of them on the same data and task, so that a front
+    on another data set is overlaid only when asked for.
+    """
+    offered = [i for i in infos if i.name != current.name and i.metric == current.metric]
+    same = [i.name for i in offered if same_problem(current, i)]
+    return [i.name for i in offered], same[-1:]
+
+
+def compare_label(info: SearchInfo, current: SearchInfo) -> str:
+    """A search's name in the Compare tab's list, with its data when that is not the current
+    search's: "reg-other (data diabetes.csv)"."""
+    if same_problem(current, info):
+        return info.name
+    data = info.config.get("data") or "unknown"
+    return f"{info.name} (data {data})"
+
+
+# Params drawn by default in parallel coordinates: beyond about 8 axes they crowd the chart.
+PARALLEL_PARAMS = 5
+
+
+def parallel_axes(
+    df: pd.DataFrame, importance_frame: pd.DataFrame | None = None, *, params: int = PARALLEL_PARAMS
+) -> list[str]:
+    """The columns parallel coordinates show by default (the metric comes on top, as the colour):
+    the `params` searched params that matter most, then the search's cost objectives (the
+    size if it has none).
+
+    A param matters by its largest importance share over the objectives (`importance`), and
+    among equals by how many values it took; a param with one value says nothing and is left
+    out.
+    """
+    done = complete(df)
+    imp = importance(df) if importance_frame is None else importance_frame
+    share = imp.groupby("param")["importance"].max() if not imp.empty else pd.Series(dtype=float)
+    varied = [c for c in df.attrs.get("params", []) if c in done and done[c].nunique() > 1]
+    ranked = sorted(
+        varied,
+        key=lambda c: (share.get(param_label(c), 0.0), done[c].nunique()),
+        reverse=True,
+    )
+    costs = [o for o in df.attrs.get("objectives", []) if o in X_AXES] or ["size_bytes"]
+    return ranked[:params] + costs
+
+
+def parallel_choices(df: pd.DataFrame) -> list[str]:
+    """Every column parallel coordinates can draw: the params, then the costs that were
+    measured."""
+    done = complete(df)
+    columns = [*df.attrs.get("params", []), *X_AXES]
+    return [c for c in columns if c in done and done[c].notna().any()]
+
+
+# How many characters of a search's name the sidebar's selector shows before it cuts the rest.
+NAME_WIDTH = 26
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """A search's name in at most `width` characters, cut in the middle: its tail (the date and
+    time of an autonn name, digits-mlp-20261125-221502) is what tells searches apart, and a
+    selector cuts the end off. "california_housing-mlp-20261125-221502" becomes
+    "califo…mlp-20261125-221502"."""
+    if len(name) <= width:
+        return name
+    head = max(1, width // 4)
+    return f"{name[:head]}…{name[len(name) - (width - head - 1) :]}"
+
+
+def value_text(value) -> str:
+    """A param's value for the page: floats in at most 4 significant digits (Optuna's stepped
+    floats store 0.35 as 0.35000000000000003), anything else as it is."""
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def infeasible(df: pd.DataFrame) -> pd.Series:
     """Rows of trials that break a limit (trained, or refused before training)."""
     return df["broken_limits"].notna()
@@ -391,6 +484,9 @@ def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray,
       (reference 1.1, a tenth past it). It grows as the error falls.
     - Sizes and latencies -> log10, scaled so the smallest seen is 0 and the largest 1 (reference
       1.1, a tenth past the largest), since they span orders of magnitude.
+
+    Every coordinate is at least 0 (the ideal), so the volume is at most the product of the
+    reference point's coordinates: `share_of_box` divides by it.
     """
     cols, ref = [], []
     for o in objectives:
@@ -407,11 +503,22 @@ def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray,
             lo, hi = float(np.nanmin(logs)), float(np.nanmax(logs))
             cols.append((logs - lo) / (hi - lo) if hi > lo else np.zeros_like(logs))
             ref.append(1.1)
-    return np.column_stack(cols) if cols else np.empty((0, 0)), ref
+    points = np.column_stack(cols) if cols else np.empty((0, 0))
+    # A score above 1 (a metric this page does not know) must not reach past the ideal point.
+    return np.maximum(points, 0.0), ref
+
+
+def share_of_box(points: np.ndarray, ref: Sequence[float]) -> float:
+    """The hypervolume of `normalised` points as a share of the box from the ideal point (0 in
+    every objective) to the reference point: in [0, 1] by construction, where the raw volume
+    reaches 1.1 (accuracy x log size, reference 1 x 1.1) or 1.21 with a third objective."""
+    box = float(np.prod(ref))
+    return hypervolume(points, ref) / box if box > 0 else 0.0
 
 
 def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = None) -> pd.DataFrame:
-    """Hypervolume after each finished deployable trial, in the order trials finished.
+    """Hypervolume (`share_of_box`: 0 to 1) after each finished deployable trial, in the order
+    trials finished.
 
     Only the trials the front is chosen from count (`deployable`: complete, keeping every limit,
     clearing the search's final floor), so the last value is the volume of the front the page
@@ -437,7 +544,7 @@ def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = Non
         if not beaten:
             keep = ~np.all(point <= front, axis=1) if len(front) else np.ones(0, bool)
             front = np.vstack([front[keep], point])
-            volume = hypervolume(front, ref)
+            volume = share_of_box(front, ref)
         minutes = (end - start).total_seconds() / 60 if pd.notna(end) and pd.notna(start) else None
         rows.append((i + 1, int(trial), minutes, volume))
     return pd.DataFrame(rows, columns=columns)
@@ -602,11 +709,6 @@ def _percent(share: float) -> str:
 
 
 def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
-    def fmt(v) -> str:
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v)
-
     out = []
     records = df[["trial", "state", metric, f"test_{metric}", "size_bytes", "latency_ms"]]
     costs = df[["flash_bytes", "ram_bytes", "macs"]].to_dict("records")
@@ -646,7 +748,7 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
             lines.append(f"failed: {reason[:80]}")
         if pd.notna(stop):
             lines.append(f"stopped early at epoch {int(stop)}")
-        shown = [f"{param_label(k)}={fmt(v)}" for k, v in p.items() if not _missing(v)]
+        shown = [f"{param_label(k)}={value_text(v)}" for k, v in p.items() if not _missing(v)]
         lines += [" ".join(shown[i : i + 4]) for i in range(0, len(shown), 4)]
         out.append("<br>".join(lines))
     return out

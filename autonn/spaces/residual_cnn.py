@@ -6,7 +6,7 @@ changes the channels or halves the resolution gets a 1x1 conv shortcut. Pruning 
 adds aligned (torch-pruning prunes both sides of an add together), and the pruned weights refit
 into a fresh build, so every trial exports.
 
-    autonn search autonn/spaces/residual_cnn.py:space --data digits
+    autonn search autonn.spaces.residual_cnn:space --data digits
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ This one is pre-norm residual blocks (x + Linear(act(Linear(LayerNorm(x))))), th
 of a transformer. Pruning shrinks the residual stream, every LayerNorm with it, and each block's
 hidden layer; the pruned weights refit into a fresh build, so the trial exports.
 
-    autonn search autonn/spaces/residual_mlp.py:space --data wine
+    autonn search autonn.spaces.residual_mlp:space --data wine
 """
 
 from __future__ import annotations

@@ -86,7 +86,11 @@ class Metric:
         return max(0.005 * abs(stored), 1e-6) if self.relative_tolerance else 0.005
 
     def format(self, value: float | None) -> str:
-        return "-" if value is None else f"{value:.4f}" if self.fraction else f"{value:.4g}"
+        """4 decimals for a share (0.9722); 4 significant digits, trailing zeros kept so that
+        figures line up, for an error in the target's units (59.20, 0.01234)."""
+        if value is None:
+            return "-"
+        return f"{value:.4f}" if self.fraction else f"{value:#.4g}".rstrip(".")
 
 
 METRICS: dict[str, Metric] = {

@@ -149,6 +149,10 @@ class MOASHA(TrialScheduler):
         result that breaks one ranks below every feasible one at its rung.
     floor: (trivial, share) for the first objective: a result that closes less than `share` of
         the gap from `trivial` to the best feasible result at its rung ranks as infeasible too.
+    horizon: the `time_attr` of a fully trained trial. At rung r the floor's share is scaled by
+        r / horizon: a model that will clear the floor at the end need not clear it after a
+        quarter of its training (a small model is often behind early), but one that has not
+        closed even that share of the gap is unlikely to.
 
     A result is compared at the highest rung it has reached and the trial has no result at yet;
     every such result is recorded there, stopped or not, as ASHA does. A result that lacks an
@@ -166,6 +170,7 @@ class MOASHA(TrialScheduler):
         min_peers: int = MIN_PEERS,
         limits: Sequence = (),
         floor: tuple[float, float] | None = None,
+        horizon: int | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(objectives, Mapping) or not objectives:
@@ -216,6 +221,7 @@ class MOASHA(TrialScheduler):
         self._recorded: dict[int, dict[str, Vector | None]] = {r: {} for r in self._rungs}
         self._limits = tuple(limits)
         self._floor = floor
+        self._horizon = horizon
         # rung -> {trial id: the values its limits and floor are checked on}
         self._checked: dict[int, dict[str, dict]] = {r: {} for r in self._rungs}
         self._num_stopped = 0
@@ -395,6 +401,8 @@ class MOASHA(TrialScheduler):
             scores = [s for s in scores if s is not None and math.isfinite(s)]
             if scores:
                 trivial, share = self._floor
+                if self._horizon:
+                    share *= min(1.0, rung / self._horizon)
                 best = min(scores, key=lambda s: sign * s)
                 floor = trivial + share * (best - trivial)
                 gap = abs(floor - trivial) or 1.0

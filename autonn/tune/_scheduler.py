@@ -51,6 +51,7 @@ def make_scheduler(
         min_peers=MIN_PEERS,
         limits=tuple(limit for limit in limits if limit.name == metric),
         floor=floor,
+        horizon=max_epochs,
     )
 
 

@@ -23,9 +23,7 @@ def slashed(trial):
     trial.suggest_int("a/b", 1, 2)
     return autonn.MLP()
 
-def slow(trial):
-    import time
-    time.sleep(1.2)
+def slow(trial):  # the test's clock says each call takes 2 s: no sleep, no race with the limit
     return autonn.MLP()
 """
 
@@ -76,7 +74,17 @@ def test_conditional_params_rebuild_for_every_depth(space_file):
         ("slow", "to sample one trial"),
     ],
 )
-def test_broken_spaces_get_a_clear_error(space_file, fn, message):
+def test_broken_spaces_get_a_clear_error(space_file, fn, message, monkeypatch):
+    if fn == "slow":
+        import itertools
+        import types
+
+        from autonn.space import _loader
+
+        ticks = itertools.count(step=2.0)  # every reading of the clock is 2 s after the last
+        monkeypatch.setattr(
+            _loader, "time", types.SimpleNamespace(perf_counter=lambda: next(ticks))
+        )
     space = load_space(f"{space_file}:{fn}")
     with pytest.raises(autonn.UsageError, match=message):
         space.check(samples=1)

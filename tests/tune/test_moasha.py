@@ -291,17 +291,14 @@ def test_moasha_stops_a_trial_below_the_floor_or_over_a_limit_at_a_rung(fourth):
     goes on."""
     from autonn.limits import Limit
 
-    def scheduler() -> Tune:
-        return Tune(
-            _moasha(
-                rungs=(2,),
-                limits=(Limit("ram_bytes", "<=", 1000.0),),
-                floor=(0.1, 0.8),  # trivial 0.1: at a rung whose best is 0.9, the floor is 0.74
-            )
-        )
-
     peers = [(0.9, 900), (0.85, 800), (0.8, 700)]
-    tune = scheduler()
+    tune = Tune(
+        _moasha(
+            rungs=(2,),
+            limits=(Limit("ram_bytes", "<=", 1000.0),),
+            floor=(0.1, 0.8),  # trivial 0.1: at a rung whose best is 0.9, the floor is 0.74
+        )
+    )
     for accuracy, size in peers:
         assert tune.new_trial_at(2, accuracy=accuracy, size_bytes=size, ram_bytes=size) == CONTINUE
     assert tune.new_trial_at(2, **fourth) == STOP
@@ -310,3 +307,17 @@ def test_moasha_stops_a_trial_below_the_floor_or_over_a_limit_at_a_rung(fourth):
     for accuracy, size in peers:
         tune.new_trial_at(2, accuracy=accuracy, size_bytes=size)
     assert tune.new_trial_at(2, **fourth) == CONTINUE
+
+
+def test_early_in_training_the_floor_is_lower():
+    """horizon 8, rung 2: a quarter of the share. 0.5 is below the floor at the end (0.74), not
+    at a quarter of training (0.1 + 0.2 * 0.8 = 0.26), where a small model may still catch up."""
+    peers = [(0.9, 900), (0.85, 800), (0.8, 700)]
+    tune = Tune(_moasha(rungs=(2,), floor=(0.1, 0.8), horizon=8))
+    for accuracy, size in peers:
+        tune.new_trial_at(2, accuracy=accuracy, size_bytes=size)
+    assert tune.new_trial_at(2, accuracy=0.5, size_bytes=100) == CONTINUE
+    tune = Tune(_moasha(rungs=(2,), floor=(0.1, 0.8), horizon=2))
+    for accuracy, size in peers:
+        tune.new_trial_at(2, accuracy=accuracy, size_bytes=size)
+    assert tune.new_trial_at(2, accuracy=0.5, size_bytes=100) == STOP
