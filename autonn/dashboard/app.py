@@ -80,15 +80,19 @@ def choose_search(infos) -> str | None:
     def remember() -> None:
         st.query_params["search"] = st.session_state["search"]
 
-    return st.sidebar.selectbox(
+    name = st.sidebar.selectbox(
         "Search",
         names,
         index=None if unknown else names.index(asked) if asked in names else len(names) - 1,
         key="search",
         on_change=remember,
         placeholder="choose a search",
-        format_func=lambda n: f"{n} ({sizes[n]} trials)",
+        # The selector cuts a long name at its end, where autonn's names differ (their time).
+        format_func=queries.short_name,
     )
+    if name is not None:  # the whole name, wrapped, and how big the search is
+        st.sidebar.caption(f"{name} · {sizes[name]} trials")
+    return name
 
 
 def sidebar_options(info) -> dict:
@@ -329,7 +333,7 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
         if clicked != selected:
             st.session_state["selected_trial"] = clicked
             st.rerun(scope="fragment")  # draw the selection ring now, not on the next rerun
-    st.caption(pareto_caption(df, options))
+    st.caption(pareto_caption(df, options, beyond=figures.beyond_count(fig)))
     metric = options["metric"]
     front = df[df["on_front"]].sort_values("size_bytes")
     if front.empty:
@@ -373,13 +377,14 @@ def pareto_tab(storage: str, name: str, live, df, options: dict) -> None:
             front[cols],
             hide_index=True,
             width="stretch",
-            column_config=table_columns(cols, metric),
+            column_config=table_columns(cols, metric, floats=float_columns(front[cols])),
             placeholder="",
         )
 
 
-def pareto_caption(df, options: dict) -> str:
-    """What the chart shows, as drawn with these options: only what is true of this search."""
+def pareto_caption(df, options: dict, *, beyond: int = 0) -> str:
+    """What the chart shows, as drawn with these options: only what is true of this search.
+    beyond: how many points lie past the metric axis's worse end (`figures.beyond_count`)."""
     metric, objectives = options["metric"], df.attrs.get("objectives", [])
     better = "higher" if queries.maximised(metric) else "lower"
     words = [
@@ -415,6 +420,13 @@ def pareto_caption(df, options: dict) -> str:
             "'Show trials stopped early' under Chart options puts them beside the chart, "
             f"at the {metric} they reached."
         )
+    if beyond:
+        where = "below" if queries.maximised(metric) else "above"
+        words.append(
+            f"The {metric} axis spans the front and what scores better; {beyond} "
+            f"{'trial scores' if beyond == 1 else 'trials score'} {where} it (arrows on its "
+            "edge: hover for the value; the chart's Autoscale button shows them in place)."
+        )
     words.append("Click a point to select it for export and learning curves.")
     return " ".join(words)
 
@@ -430,8 +442,9 @@ def progress_tab(storage: str, name: str, live, df) -> None:
             right.plotly_chart(figures.hypervolume(history, x="minutes"), width="stretch")
         st.caption(
             f"Hypervolume: the area the front dominates, with {hypervolume_axis(df)} and log "
-            "size from the smallest model to a tenth past the largest. It only grows; flat "
-            "stretches mean recent trials did not improve the front."
+            "size from the smallest model to a tenth past the largest, as a share of the box "
+            "from the ideal model to that reference point (so it lies between 0 and 1). It only "
+            "grows; flat stretches mean recent trials did not improve the front."
         )
     counts = derived(storage, name, live.version, "throughput", live)
     if not counts.empty:
@@ -501,7 +514,7 @@ def trials_tab(df, name: str) -> None:
         hide_index=True,
         width="stretch",
         height=420,
-        column_config=table_columns(columns, metric),
+        column_config=table_columns(columns, metric, floats=float_columns(shown[columns])),
         placeholder="",  # a value a trial does not have is an empty cell, not "None"
     )
     st.download_button(
@@ -512,9 +525,15 @@ def trials_tab(df, name: str) -> None:
     )
 
 
-def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
+def float_columns(frame) -> list[str]:
+    return list(frame.select_dtypes("float").columns)
+
+
+def table_columns(columns: list[str], metric: str = "accuracy", floats=()) -> dict:
     """Short headers, number formats and widths (pixels), so that the columns fit the page (see
-    TABLE_COLUMNS)."""
+    TABLE_COLUMNS). floats: columns of floats with no format of their own (params such as lr or
+    dropout), shown in at most 4 significant digits: Streamlit's default shows 0.35 stored as
+    0.35000000000000003 as is and cuts lr=0.000123 to 0.0001."""
     col = st.column_config
     short = "acc" if metric == "accuracy" else metric
     digits = "%.4f" if metric in METRICS and METRICS[metric].fraction else "%.4g"
@@ -538,6 +557,8 @@ def table_columns(columns: list[str], metric: str = "accuracy") -> dict:
         "started": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         "finished": col.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
     }
+    for c in floats:
+        config.setdefault(c, col.NumberColumn(queries.param_label(c), format="%.4g", width=100))
     return {c: config.get(c, col.Column(queries.param_label(c), width=100)) for c in columns}
 
 
@@ -579,8 +600,19 @@ def analysis_tab(storage: str, name: str, live, search, df, options: dict) -> No
     st.subheader("Parallel coordinates")
     if len(queries.complete(df)) < 2:
         st.info("Parallel coordinates need at least 2 complete trials.")
-    else:
-        st.plotly_chart(figures.parallel(df, y=options["y"]), width="stretch")
+        return
+    choices = queries.parallel_choices(df)
+    default = [c for c in queries.parallel_axes(df, imp) if c in choices]
+    axes = st.multiselect(
+        "Axes",
+        choices,
+        default=default,
+        format_func=lambda c: figures.AXIS_LABELS.get(c, queries.param_label(c)),
+        help=f"Shown first: the {queries.PARALLEL_PARAMS} params most related to the objectives "
+        f"and the search's costs; {figures.y_title(options['y'], options['metric'])} is always "
+        "the last axis.",
+    )
+    st.plotly_chart(figures.parallel(df, y=options["y"], columns=axes), width="stretch")
 
 
 def export_tab(storage: str, name: str, search, df, options: dict) -> None:
@@ -676,23 +708,42 @@ def pick_by_rule(search, options: dict) -> tuple[int, str, str] | None:
 def compare_tab(storage: str, name: str, df, options: dict) -> None:
     metric = options["metric"]
     try:
-        infos = [i for i in list_searches(storage) if i.name != name]
+        infos = {i.name: i for i in list_searches(storage)}
     except AutonnError as exc:
         st.warning(str(exc))
         return
-    # Fronts compare only on the same metric: an rmse axis means nothing to an accuracy front.
-    others = [i.name for i in infos if i.metric == metric]
+    current = infos.get(name)
+    if current is None:  # removed from the database since this page read it
+        st.warning(f"The search {name!r} is no longer in this database.")
+        return
+    others, default = queries.compare_choices(current, list(infos.values()))
     if not others:
         st.info(
             "This database holds only one search; run another to compare fronts."
-            if not infos
+            if len(infos) < 2
             else f"No other search here is by {metric}; fronts compare on the same metric."
         )
         return
     if queries.complete(df).empty:
         st.info(f"{name!r} has no complete trial yet, so no front to compare.")
         return
-    picked = st.multiselect("Compare with", others, default=others[-1:])
+    data = current.config.get("data") or "unknown data"
+    picked = st.multiselect(
+        "Compare with",
+        others,
+        default=default,
+        format_func=lambda n: queries.compare_label(infos[n], current),
+        help=f"Searches by {metric}. Those on other data (named with it) are offered, not chosen: "
+        "their fronts measure another problem.",
+    )
+    if not picked:
+        st.info(
+            f"No other search by {metric} here is on `{data}`; choose one above to overlay its "
+            "front all the same."
+            if not default
+            else "Choose a search above to overlay its front."
+        )
+        return
     frames = {name: df}
     for other in picked:
         try:

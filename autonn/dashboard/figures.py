@@ -422,9 +422,9 @@ def y_range(
     shown: list[pd.Series | None],
     bound: float | None = None,
 ) -> tuple[float, float] | None:
-    """The Pareto plot's metric axis: from the worse end of the deployable front (or of the
-    line that bounds it: the floor or the strictest limit on y, and the page's own bound) to the
-    best value shown, with a margin of `Y_MARGIN` of that span.
+    """The Pareto plot's metric axis: from the worse end of the deployable front, or of the
+    dashed lines drawn across it (the floor, the search's limits on y, the page's own bound), to
+    the best value shown, with a margin of `Y_MARGIN` of that span.
 
     Trials far below the floor would otherwise stretch the axis (0.3 to 1 for a front at
     0.85-0.99); those are marked on the axis's end instead (`_mark_beyond`). With no front and
@@ -434,11 +434,9 @@ def y_range(
     values = pd.concat([s for s in shown if s is not None] or [pd.Series(dtype=float)]).dropna()
     anchors = [float(v) for v in df.loc[df["on_front"], y].dropna()]
     if y == metric:  # limits and the floor hold on the validation metric only
-        lines = [lim.bound for lim in queries.limits_on(df, y)]
+        anchors += [lim.bound for lim in queries.limits_on(df, y)]
         if df.attrs.get("floor") is not None:
-            lines.append(df.attrs["floor"])
-        # Of the floor and the limits, only the strictest decides what may be on the front.
-        anchors += [max(lines) if up else min(lines)] if lines else []
+            anchors.append(df.attrs["floor"])
     anchors += [bound] if bound is not None else []
     worse = (min if up else max)(anchors or values, default=None)
     if worse is None:
@@ -488,6 +486,11 @@ def _mark_beyond(fig: go.Figure, span: tuple[float, float], metric: str, side: b
             ),
             **cell,
         )
+
+
+def beyond_count(fig: go.Figure) -> int:
+    """How many points `pareto` drew as arrows past the metric axis's worse end."""
+    return sum(len(t.x) for t in fig.data if t.legendgroup == "beyond")
 
 
 def _beyond(fig: go.Figure, axis: str, span: tuple[float, float], up: bool) -> tuple:

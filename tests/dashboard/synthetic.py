@@ -40,6 +40,7 @@ def write_search(
     floor: float | None = None,
     target: str = "tflm",
     scheduler: str | None = None,
+    data: str | None = None,
 ) -> None:
     """Write a search of `trials` finished trials (+ `running` RUNNING ones) into `storage`.
 
@@ -47,7 +48,8 @@ def write_search(
     refuses). costs: store flash_bytes, ram_bytes and macs, as autonn 0.3 does; limits: texts
     such as "ram_bytes<=2KB", "accuracy>=0.8"; floor: the share of the gap from the trivial
     predictor to the best trial (the trivial score is the metric of a model with skill 0.1);
-    target and scheduler: stored in the config (scheduler only when given, as before 0.3).
+    target and scheduler: stored in the config (scheduler only when given, as before 0.3);
+    data: the data set's name in the config (digits or diabetes, by the task, unless given).
     """
     import optuna
 
@@ -64,7 +66,7 @@ def write_search(
     )
     start = start or datetime(2026, 1, 1, 12, 0, 0)
     task = task_of_metric(quality_metric(objectives)).name
-    data = "digits" if task == "classification" else "diabetes"
+    data = data or ("digits" if task == "classification" else "diabetes")
     dataset = (
         {"name": data, "n_classes": 10, "input_shape": [64]}
         if task == "classification"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import autonn.dashboard as dashboard
+from autonn.dashboard import figures
 from autonn.dashboard.app import TABS
 from autonn.store import list_searches
+from tests.dashboard.synthetic import write_search
 
 TIMEOUT = 30  # seconds; a run takes well under one, the first in a process pays the imports
 
@@ -484,3 +487,90 @@ def test_the_page_opens_on_the_pareto_figure_the_server_built_while_starting(tmp
     at = run(storage, monkeypatch)
     assert chart(at)["layout"]["xaxis"]["title"]["text"] == "RAM (log scale)"
     assert built == []
+
+
+def test_float_params_in_tables_read_in_at_most_4_significant_digits():
+    from autonn.dashboard.app import table_columns
+
+    config = table_columns(["trial", "prune", "quantization"], floats=["prune", "trial"])
+    assert config["prune"]["type_config"]["format"] == "%.4g"
+    assert config["trial"]["type_config"].get("format") is None  # its own config wins
+    assert "format" not in config["quantization"].get("type_config", {})
+
+
+# --- long names, Compare's choice, parallel coordinates' axes ------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    storage: str
+    names: tuple[str, ...]  # digits, digits, then the latest: wine
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory) -> Named:
+    storage = f"sqlite:///{tmp_path_factory.mktemp('dashboard-named')}/made.db"
+    names = []
+    for i, data in enumerate(("digits", "digits", "wine")):
+        name = f"{data}-residual_mlp-20260101-12{i:02d}00"
+        write_search(storage, name, trials=8, seed=20 + i, data=data)
+        names.append(name)
+    return Named(storage, tuple(names))
+
+
+def test_long_search_names_keep_their_tail_in_the_selector(named, monkeypatch):
+    at = run(named.storage, monkeypatch, search=named.names[0])
+    (choice,) = at.selectbox
+    assert len(set(choice.options)) == 3
+    assert all(len(o) <= 26 and o[-6:] in {n[-6:] for n in named.names} for o in choice.options)
+    assert f"{named.names[0]} · 8 trials" in texts(at.sidebar.caption)  # the whole name
+
+
+def test_compare_starts_with_a_search_on_the_same_data(named, monkeypatch):
+    first, second, wine = named.names
+    at = run(named.storage, monkeypatch, search=first, tab="Compare")
+    (choice,) = at.multiselect
+    assert choice.value == [second]  # not the latest search, which learnt another data set
+    assert f"{wine} (data wine)" in choice.options  # offered, named with its data
+    at = run(named.storage, monkeypatch, search=wine, tab="Compare")
+    (choice,) = at.multiselect
+    assert choice.value == [] and "No other search by accuracy here is on `wine`" in texts(at.info)
+    assert not at.get("plotly_chart")
+    choice.set_value([first]).run()
+    assert not at.exception and at.get("plotly_chart")
+
+
+def parcoords(at) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (par,) = [s["data"][0] for s in specs if s["data"] and s["data"][0]["type"] == "parcoords"]
+    return par
+
+
+def test_parallel_coordinates_start_with_a_few_axes_and_take_more(made, monkeypatch):
+    at = run(made.storage, monkeypatch, search=made.full, tab="Analysis")
+    axes = next(m for m in at.multiselect if m.label == "Axes")
+    assert len(axes.value) <= 7 < len(axes.options)  # of 13 params and 2 costs
+    assert len(parcoords(at)["dimensions"]) == len(axes.value) + 1  # and the metric
+    # A param not shown yet (options read as labels; a param's label is its name).
+    labels = {axes.format_func(v) for v in axes.value} | set(figures.AXIS_LABELS.values())
+    extra = next(o for o in axes.options if o not in labels)
+    axes.set_value([*axes.value, extra]).run()
+    assert len(parcoords(at)["dimensions"]) == len(axes.value) + 1
+
+
+def test_the_caption_says_when_trials_lie_past_the_metric_axis(made):
+    from autonn.dashboard.app import pareto_caption
+    from autonn.dashboard.reads import DEFAULT_OPTIONS
+
+    df = load_frame(made)
+    options = {**DEFAULT_OPTIONS, "metric": "accuracy", "show_infeasible": False}
+    assert "below it" not in pareto_caption(df, options)
+    words = pareto_caption(df, options, beyond=3)
+    assert "3 trials score below it (arrows on its edge" in words
+
+
+def load_frame(made):
+    from autonn.dashboard import queries
+    from autonn.store import load_search
+
+    return queries.trials_frame(load_search(made.full, made.storage))

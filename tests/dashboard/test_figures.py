@@ -67,7 +67,9 @@ def test_every_legend_entry_of_the_front_has_a_colour_of_its_own(mk):
     df["quantization"] = [formats[i % 4] for i in range(len(df))]
     df["channel_pruned"] = [(i // 4) % 2 == 1 for i in range(len(df))]
     colours = {
-        t.name: t.marker.color for t in figures.pareto(df).data if not t.name.startswith(FRONT)
+        t.name: t.marker.color
+        for t in figures.pareto(df).data
+        if not t.name.startswith(FRONT) and t.legendgroup != "beyond"  # arrows: each its colour
     }
     assert len(colours) == 8
     for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
@@ -104,9 +106,13 @@ def test_stopped_and_failed_trials_appear_only_when_asked(df):
     fig = figures.pareto(df, show_stopped=True, show_failed=True)
     assert plotted_trials(fig) == {0, 1, 2, 3, 4, 5}
     (stopped,) = traces(fig, "stopped early")
-    assert list(stopped.y) == [0.3]  # where its curve stopped
+    assert list(stopped.y) == [0.3]  # where its curve stopped: below the axis, so marked there
+    (below,) = traces(fig, "below the axis (1)")
+    assert [int(r[0]) for r in below.customdata] == [4]
+    assert list(below.y) == [fig.layout.yaxis.range[0]] and below.xaxis == "x2"
     (failed,) = traces(fig, "failed")
-    assert list(failed.y) == [0.3]  # no accuracy: along the bottom of what is shown, not at 0
+    # No accuracy: on the axis's bottom edge, not at 0, which would squash the chart.
+    assert list(failed.y) == [fig.layout.yaxis.range[0]]
     assert plotted_trials(figures.pareto(df, show_stopped=True)) == {0, 1, 2, 3, 4}
 
 
@@ -201,7 +207,10 @@ def test_a_regression_front_is_drawn_on_rmse(reg):
     assert fig.layout.yaxis.title.text == "validation rmse"
     assert "val rmse 60" in " ".join(str(r[1]) for r in front.customdata)
     (failed,) = traces(fig, "failed")
-    assert list(failed.y) == [150.0]  # no rmse: at the worst value shown, where stopped ones end
+    assert list(failed.y) == [fig.layout.yaxis.range[1]]  # no rmse: on the worse (top) edge
+    (above,) = traces(fig, "above the axis")  # stopped at rmse 150, far worse than the front
+    assert [int(r[0]) for r in above.customdata] == [4]
+    assert above.marker.symbol == "arrow-up"
     _no_accuracy(fig)
     test = figures.pareto(reg, y="test_rmse")
     assert test.layout.yaxis.title.text == "test rmse"
@@ -310,7 +319,7 @@ def test_trials_that_break_a_limit_are_hidden_unless_asked_and_then_marked(limit
     (refused,) = traces(fig, "breaks a limit, not trained")
     assert refused.marker.symbol == figures.REFUSED_SYMBOL
     assert list(refused.x) == [9_000]  # at its size, along the bottom (it has no accuracy)
-    assert list(refused.y) == [0.7]
+    assert list(refused.y) == [fig.layout.yaxis.range[0]]
     assert "refused before training: breaks ram_bytes<=2048 by 50%" in refused.customdata[0][1]
     symbols = {t.marker.symbol for t in fig.data if t.name in ("fp32", "fp32 · channel-pruned")}
     assert figures.LIMIT_SYMBOL not in symbols and figures.REFUSED_SYMBOL not in symbols
@@ -400,3 +409,74 @@ def test_parallel_coordinates_show_ram_and_macs_with_units(limited):
     dims = {d.label: d for d in figures.parallel(limited).data[0].dimensions}
     assert {"RAM", "MACs", "flash"} <= set(dims)
     assert all(t.endswith("KB") or t.endswith(" B") for t in dims["RAM"].ticktext)
+
+
+# --- the metric axis: the front and what is better, the rest marked on its edge ----------------
+
+# Trial 0 keeps every limit but scores far below the floor (0.1 + 0.8 x (0.97 - 0.1) = 0.796):
+# it used to stretch the axis down to 0.3 and squash the front (0.86-0.97) into its top fifth.
+FAR_BELOW = [(0, 0.30, 500), (1, 0.86, 1_000), (2, 0.93, 3_000), (3, 0.97, 8_000), (4, 0.9, 6_000)]
+
+
+@pytest.fixture
+def far_below(mk):
+    trials = [mk.trial(n, acc, size) for n, acc, size in FAR_BELOW]
+    return queries.trials_frame(mk.search(trials, config={"trivial": 0.1, "floor": 0.8}))
+
+
+def test_the_metric_axis_spans_the_floor_and_the_front_not_a_trial_far_below(far_below):
+    floor = far_below.attrs["floor"]
+    fig = figures.pareto(far_below)
+    lo, hi = fig.layout.yaxis.range
+    assert floor - 0.02 < lo < floor and 0.97 < hi < 0.99  # a small margin either side
+    # The trial below the axis is not clipped silently: an arrow on the bottom edge, at its size.
+    (below,) = traces(fig, "below the axis (1)")
+    assert [int(r[0]) for r in below.customdata] == [0]
+    assert list(below.x) == [500] and list(below.y) == [lo]
+    assert below.marker.symbol == "arrow-down" and below.cliponaxis is False
+    assert "val accuracy 0.3000" in below.customdata[0][1]
+    # Selected, it is ringed on the edge too.
+    (ring,) = traces(figures.pareto(far_below, selected=0), "trial 0")
+    assert list(ring.y) == [lo]
+
+
+def test_without_a_floor_the_axis_reaches_the_worst_front_trial(df):
+    fig = figures.pareto(df)
+    lo, hi = fig.layout.yaxis.range
+    assert 0.79 < lo < 0.80 and 0.95 < hi < 0.96  # the front runs from 0.80 to 0.95
+    assert not traces(fig, "below the axis")
+
+
+def test_the_dashed_lines_on_the_metric_stay_on_the_axis(far_below, limited):
+    lo, _ = figures.pareto(far_below, bound=0.7).layout.yaxis.range
+    assert lo < 0.7  # the bound the person asked for is drawn, not cut off
+    lo, _ = figures.pareto(limited).layout.yaxis.range
+    assert lo < 0.5  # the search's limit accuracy>=0.5, below its floor (0.78)
+
+
+def test_every_point_drawn_is_on_the_axis_or_marked_on_its_edge(made_limited):
+    """A made-up search with limits, a floor, trials stopped early and failed, all shown."""
+    from autonn.store import load_search
+
+    df = queries.trials_frame(load_search(made_limited.limited, made_limited.storage))
+    fig = figures.pareto(df, show_infeasible=True, show_stopped=True, show_failed=True)
+    lo, hi = fig.layout.yaxis.range
+    marked = {int(r[0]) for t in traces(fig, "below the axis") for r in t.customdata}
+    outside = set()
+    for t in fig.data:
+        if t.customdata is None or t.legendgroup == "beyond":
+            continue
+        outside |= {int(r[0]) for r, v in zip(t.customdata, t.y, strict=True) if not lo <= v <= hi}
+    assert outside and outside == marked  # this search has trials far below its floor
+
+
+def test_parallel_coordinates_draw_the_columns_asked_for_then_the_metric(df):
+    dims = figures.parallel(df, columns=["width", "accuracy", "size_bytes"]).data[0].dimensions
+    assert [d.label for d in dims] == ["width", "size", "validation accuracy"]  # y once, last
+
+
+def test_a_float_category_reads_in_at_most_4_significant_digits(df):
+    df["choice"] = ["none", 0.35000000000000003, 0.1, "none", None, None, None]
+    df.attrs["params"] = [*df.attrs["params"], "choice"]
+    (axis,) = [d for d in figures.parallel(df).data[0].dimensions if d.label == "choice"]
+    assert list(axis.ticktext) == ["0.1", "0.35", "none"]

@@ -113,7 +113,7 @@ def test_hypervolume_history_never_falls_and_ends_at_the_front_volume(mk):
     assert history["hypervolume"].iloc[0] > 0
     points, ref = queries.normalised(queries.complete(df), ["accuracy", "size_bytes"])
     front_points = points[queries.complete(df)["on_front"].to_numpy()]
-    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.hypervolume(front_points, ref))
+    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.share_of_box(front_points, ref))
 
 
 def test_a_dominated_trial_leaves_the_hypervolume_unchanged(mk):
@@ -397,12 +397,12 @@ def test_the_hypervolume_counts_only_deployable_trials(mk):
     history = queries.hypervolume_history(df)
     assert list(history["trial"]) == [2, 3]  # 0 breaks a limit, 1 is below the floor
     points, ref = queries.normalised(df[df["on_front"]], ["accuracy", "size_bytes"])
-    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.hypervolume(points, ref))
+    assert history["hypervolume"].iloc[-1] == pytest.approx(queries.share_of_box(points, ref))
     # Trial 0 (smaller and better than all) would have raised it, had it counted.
     points, ref = queries.normalised(
         df[df["deployable"] | (df["trial"] == 0)], ["accuracy", "size_bytes"]
     )
-    assert queries.hypervolume(points, ref) > history["hypervolume"].iloc[-1]
+    assert queries.share_of_box(points, ref) > history["hypervolume"].iloc[-1]
 
 
 def test_device_costs_and_broken_limits_are_columns_and_hover_text(mk):
@@ -468,3 +468,127 @@ def test_human_count():
     assert queries.human_count(950) == "950"
     assert queries.human_count(12_345) == "12.3K"
     assert queries.human_count(1_500_000) == "1.5M"
+
+
+# --- the normalised hypervolume lies in [0, 1] ----------------------------------------------------
+
+
+def test_the_normalised_hypervolume_of_a_near_ideal_front_stays_below_1(mk):
+    # The best model is also the smallest: 1 - 0.995 on accuracy, 0 on log size. Against the
+    # reference point (1, 1.1) its raw volume is 0.995 x 1.1 = 1.09, which the page showed.
+    trials = [mk.trial(0, 0.995, 1_000), mk.trial(1, 0.5, 50_000)]
+    history = queries.hypervolume_history(queries.trials_frame(mk.search(trials)))
+    assert list(history["hypervolume"]) == pytest.approx([0.995, 0.995])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_normalised_hypervolume_lies_in_0_1_for_any_search(mk, seed):
+    accuracy = queries.trials_frame(mk.search(mk.random_trials(40, seed=seed)))
+    rmse = queries.trials_frame(mk.reg_search(mk.random_reg_trials(40, seed=seed)))
+    perfect = queries.trials_frame(mk.reg_search([mk.reg_trial(0, 0.0, 900), *mk.reg_hand]))
+    for df in (accuracy, rmse, perfect):
+        values = queries.hypervolume_history(df)["hypervolume"]
+        assert ((values >= 0) & (values <= 1)).all(), values.max()
+    assert queries.hypervolume_history(perfect)["hypervolume"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_the_hypervolume_with_three_objectives_lies_in_0_1(made):
+    from autonn.store import load_search
+
+    df = queries.trials_frame(load_search(made.latency, made.storage))
+    values = queries.hypervolume_history(df)["hypervolume"]
+    assert len(values) > 10 and 0 < values.iloc[-1] <= 1
+
+
+def test_share_of_box_is_the_volume_over_the_reference_box():
+    assert queries.share_of_box(np.array([[0.0, 0.0]]), [1.0, 1.1]) == pytest.approx(1.0)
+    assert queries.share_of_box(np.array([[0.5, 0.55]]), [1.0, 1.1]) == pytest.approx(0.25)
+
+
+# --- which searches the Compare tab starts with ----------------------------------------------
+
+
+def info(name: str, data: str | None, objectives=("accuracy", "size_bytes")):
+    from autonn.store import SearchInfo
+
+    task = "regression" if "rmse" in objectives else "classification"
+    return SearchInfo(name, {"data": data, "task": task}, tuple(objectives))
+
+
+def test_compare_starts_with_the_latest_search_on_the_same_data_only():
+    here = info("a", "digits")
+    infos = [
+        here,
+        info("b", "digits"),
+        info("c", "digits", ("rmse", "size_bytes")),  # another metric: never offered
+        info("d", "iris.csv"),  # the latest, but on another data set
+    ]
+    offered, chosen = queries.compare_choices(here, infos)
+    assert offered == ["b", "d"] and chosen == ["b"]
+    assert queries.compare_label(infos[1], here) == "b"
+    assert queries.compare_label(infos[3], here) == "d (data iris.csv)"
+
+
+def test_compare_starts_with_none_when_no_other_search_is_on_the_same_data():
+    here = info("a", "digits")
+    offered, chosen = queries.compare_choices(here, [here, info("b", "wine"), info("c", None)])
+    assert offered == ["b", "c"] and chosen == []  # a search with no data stored matches none
+    assert queries.compare_label(info("c", None), here) == "c (data unknown)"
+
+
+# --- parallel coordinates: a few axes by default ------------------------------------------------
+
+
+def test_parallel_axes_are_the_params_that_matter_and_the_costs(mk):
+    rng = random.Random(0)
+    trials = []
+    for i in range(30):
+        width = rng.randint(8, 256)
+        noise = {f"p{k}": rng.uniform(0, 1) for k in range(8)}
+        trials.append(mk.trial(i, 0.5 + width / 600, 1_000 + i, width=width, depth=2, **noise))
+    df = queries.trials_frame(mk.search(trials))
+    assert queries.parallel_choices(df)[-1] == "size_bytes"  # the only cost these trials have
+    assert len(queries.parallel_choices(df)) == 10 + 1  # and every param
+    axes = queries.parallel_axes(df)
+    assert len(axes) == queries.PARALLEL_PARAMS + 1 and axes[-1] == "size_bytes"
+    assert axes[0] == "width"  # the one that goes with accuracy
+    assert "depth" not in axes  # one value: nothing to see on its axis
+    df.attrs["objectives"] = ["accuracy", "ram_bytes", "latency_ms"]
+    assert queries.parallel_axes(df, params=2)[2:] == ["ram_bytes", "latency_ms"]
+
+
+# --- names and values as the page shows them -----------------------------------------------------
+
+
+def test_a_long_search_name_keeps_its_distinguishing_tail():
+    names = [f"california_housing-residual_mlp-20261125-2215{i:02d}" for i in range(3)]
+    short = [queries.short_name(n) for n in names]
+    assert all(len(s) <= queries.NAME_WIDTH for s in short)
+    assert len(set(short)) == 3 and all(
+        s.endswith(n[-12:]) for s, n in zip(short, names, strict=True)
+    )
+    assert short[0].startswith("cali") and "…" in short[0]
+    assert queries.short_name("digits-mlp-20261125-221502") == "digits-mlp-20261125-221502"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.35000000000000003, "0.35"),  # Optuna's stepped float
+        (np.float32(0.1), "0.1"),
+        (0.000123456789, "0.0001235"),
+        (123456.7, "1.235e+05"),
+        (3, "3"),
+        ("relu", "relu"),
+        (True, "True"),
+    ],
+)
+def test_param_values_read_in_at_most_4_significant_digits(value, text):
+    assert queries.value_text(value) == text
+
+
+def test_the_hover_shows_stepped_floats_short(mk):
+    df = queries.trials_frame(mk.search([mk.trial(0, 0.9, 1_000, prune=0.35000000000000003,
+                                                  lr=0.000123456789)]))  # fmt: skip
+    assert "prune=0.35 " in df["hover"][0] + " " and "lr=0.0001235" in df["hover"][0]
+    assert "0.35000000000000003" not in df["hover"][0]
