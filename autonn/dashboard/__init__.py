@@ -61,7 +61,15 @@ def serve(storage: str, host: str = "127.0.0.1", port: int = 8501) -> int:
 
     Not an exec: a caller in Python (a notebook, a service) keeps its process. The signals that
     stop a server are passed on to Streamlit, and serve returns once Streamlit has exited.
+    Raises MissingDependency (one line: how to install it) without the dashboard extra.
     """
+    import importlib.util
+
+    from autonn.errors import MissingDependency
+
+    for package in ("streamlit", "plotly"):
+        if importlib.util.find_spec(package) is None:
+            raise MissingDependency(package, "dashboard")
     env = {**os.environ, STORAGE_ENV: storage}
     parent = os.getpid()
     proc = subprocess.Popen(
