@@ -14,39 +14,9 @@ from autonn.cli._tables import costs_shown, counts_text, print_front, summary, t
 def search(args: argparse.Namespace) -> int:
     import autonn
 
-    config = autonn.SearchConfig(
-        space=args.space,
-        data=args.data,
-        label=args.label,
-        task=args.task,
-        name=args.name,
-        trials=args.trials,
-        max_epochs=args.max_epochs,
-        sampler=args.sampler,
-        seed=args.seed,
-        objectives=_objectives(args.objectives),
-        early_stop=not args.no_early_stop,
-        scheduler=args.scheduler,
-        warm_start=args.warm_start,
-        teacher=args.teacher,
-        init_from=args.init_from,
-        from_storage=args.from_storage,
-        target=args.target,
-        limits=tuple(args.limit),
-        device=args.device,
-        reserve=args.reserve,
-        floor=args.floor,
-    )
-    run = autonn.RunConfig(
-        storage=args.storage,
-        address=args.address,
-        cpus_per_trial=args.cpus_per_trial,
-        gpus_per_trial=args.gpus_per_trial,
-        max_concurrent=args.max_concurrent,
-        max_failures=args.max_failures,
-        artifacts=args.artifacts,
-        debug=args.debug,
-    )
+    # The parser's destinations are the configs' field names (see _parser.py).
+    config = autonn.SearchConfig(**_fields(args, autonn.SearchConfig))
+    run = autonn.RunConfig(**_fields(args, autonn.RunConfig))
     with _progress(args.trials):
         result = autonn.search(config, run, resume=args.resume, force=args.force)
     print(f"\nsearch {result.name}: {summary(result)}")
@@ -55,10 +25,12 @@ def search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _objectives(text: str | None) -> tuple[str, ...] | None:
-    if text is None:
-        return None  # the task's default metric, and size
-    return tuple(o.strip() for o in text.split(",") if o.strip())
+def _fields(args: argparse.Namespace, config_class) -> dict:
+    """The flags a config takes, by field name; a field without a flag keeps its default."""
+    from dataclasses import fields
+
+    given = vars(args)
+    return {f.name: given[f.name] for f in fields(config_class) if f.name in given}
 
 
 def _progress(total: int) -> contextlib.AbstractContextManager:

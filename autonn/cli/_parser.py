@@ -148,13 +148,15 @@ def _search(add) -> None:
     )
     p.add_argument(
         "--objectives",
+        type=_names,
         help="comma-separated: one metric (classification: accuracy, balanced_accuracy, "
-        "f1_macro; regression: rmse, mae, r2) plus size_bytes and/or latency_ms (default: "
-        f"{_DEFAULT_OBJECTIVES})",
+        "f1_macro; regression: rmse, mae, r2) plus costs: size_bytes, latency_ms, flash_bytes, "
+        f"ram_bytes, macs (default: {_DEFAULT_OBJECTIVES})",
     )
     p.add_argument(
         "--no-early-stop",
-        action="store_true",
+        dest="early_stop",
+        action="store_false",
         help="train every trial to the end (--scheduler fifo)",
     )
     p.add_argument(
@@ -181,6 +183,7 @@ def _device_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--limit",
+        dest="limits",
         action="append",
         default=[],
         metavar="NAME<=VALUE",
@@ -338,6 +341,10 @@ def _dashboard(add) -> None:
 
 # The task decides the default metric (SearchConfig fills it in); shown as one default in help.
 _DEFAULT_OBJECTIVES = "accuracy,size_bytes; rmse,size_bytes for regression"
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _storage_arg(p: argparse.ArgumentParser) -> None:
