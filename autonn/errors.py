@@ -6,6 +6,7 @@
     ├── StoreError              the database cannot be opened, or a search/trial is not in it
     ├── MissingDependency       an optional package is not installed; says how to install it
     ├── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
+    │   └── TargetCannotRun     the target's converter or runtime cannot run the trial's model
     └── SearchInterrupted       a search stopped before its last trial (Ctrl-C); CLI exit 130
 
 The CLI prints an AutonnError's message as one line and exits 2; `--debug` adds the traceback.
@@ -53,6 +54,11 @@ class MissingDependency(AutonnError, ImportError):
 
 class TrialFailed(AutonnError):
     """One trial cannot go on; the search records it as FAIL with this reason and continues."""
+
+
+class TargetCannotRun(TrialFailed):
+    """The search's target cannot run this model (an operator it lacks, a format it does not
+    offer). Found before training, it is a constraint the sampler learns from, not a bug."""
 
 
 class SearchInterrupted(AutonnError):

@@ -212,7 +212,9 @@ def running_ray(wanted: bool):
         port = s.getsockname()[1]
     ray = Path(sys.executable).with_name("ray")
     subprocess.run(
-        [str(ray), "start", "--head", f"--port={port}", "--include-dashboard=false",
+        # On loopback: the head and its workers talk only on this machine.
+        [str(ray), "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
+         "--include-dashboard=false",
          f"--temp-dir={root}", f"--num-cpus={os.cpu_count()}", "--disable-usage-stats"],
         env={**os.environ, "RAY_AUTH_MODE": "token"}, check=True, capture_output=True,
     )  # fmt: skip

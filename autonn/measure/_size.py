@@ -61,6 +61,7 @@ def costs_before_training(
     format, so a trial that breaks a limit is known before it trains. ram: False skips the RAM
     measurement (TFLite Micro's arena is found by bisection, a few hundred ms).
     """
+    from autonn.errors import TargetCannotRun, TrialFailed
     from autonn.measure._runtime import file_bytes
     from autonn.target import get_target, macs
 
@@ -72,10 +73,13 @@ def costs_before_training(
             (_CALIBRATION_SAMPLES, *shape), dtype=np.float32
         )
     with tempfile.TemporaryDirectory(prefix="autonn-size-") as tmp:
-        artifact = chosen.export(
-            model, shape, config.compress.quantize, Path(tmp) / chosen.artifact,
-            calibration=calibration,
-        )  # fmt: skip
+        try:
+            artifact = chosen.export(
+                model, shape, config.compress.quantize, Path(tmp) / chosen.artifact,
+                calibration=calibration,
+            )  # fmt: skip
+        except TrialFailed as exc:  # the converter or the runtime refused this architecture
+            raise TargetCannotRun(str(exc)) from exc
         costs = {
             "size_bytes": float(file_bytes(artifact)),
             "flash_bytes": float(chosen.flash_bytes(artifact)),

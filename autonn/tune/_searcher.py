@@ -157,6 +157,8 @@ class AutonnSearcher(Searcher):
             )
             test = f"test_{quality_metric(self._objectives)}"
             what = f"{shown} {test}={_fmt(test[5:], attrs.get(test, float('nan')))}"
+        elif state == TrialState.PRUNED and attrs.get("unsupported"):
+            what = f"not trained: {attrs['unsupported']}"
         elif state == TrialState.PRUNED and attrs.get("broken_limits"):
             broke = ", ".join(f"{k} (+{v:.0%})" for k, v in attrs["broken_limits"].items())
             what = f"not trained: breaks {broke}"
@@ -229,7 +231,8 @@ class Feasibility:
         stopped early, or failed), which Optuna counts as feasible."""
         if state == "PRUNED" and attrs.get("broken_limits"):  # refused before training
             known = {k: attrs[k] for k in COSTS_BEFORE_TRAINING if k in attrs}
-            return {limit.text: limit.excess(known.get(limit.name)) or 0.0 for limit in self.limits}
+            out = {limit.text: limit.excess(known.get(limit.name)) or 0.0 for limit in self.limits}
+            return {**out, **attrs["broken_limits"]}  # with "tflm runs it" when it cannot
         if state != "COMPLETE" or not values:
             return {}
         measured = {**attrs, **values}

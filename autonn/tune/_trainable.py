@@ -14,7 +14,7 @@ import ray
 from ray import tune
 
 from autonn.data import Dataset
-from autonn.errors import TrialFailed
+from autonn.errors import TargetCannotRun, TrialFailed
 from autonn.limits import broken, parse_limits
 from autonn.space import load_space
 from autonn.store import trial_location, upload
@@ -82,7 +82,9 @@ def _costs_before_training(config, data: Dataset, plan: TrialPlan) -> dict[str, 
 
     limits = _cost_limits(plan)
     wanted = {*plan.report_costs, *(limit.name for limit in limits)}
-    if not wanted:
+    # A device target always converts first: a model it cannot run (an operator TFLite Micro
+    # lacks) is then refused in seconds, before training, and the sampler learns from it.
+    if not wanted and plan.target == "onnx":
         return {}
     costs = costs_before_training(
         config,
@@ -90,7 +92,7 @@ def _costs_before_training(config, data: Dataset, plan: TrialPlan) -> dict[str, 
         data.n_outputs,
         target=plan.target,
         calibration=calibration_sample(data),
-        ram="ram_bytes" in wanted,
+        ram="ram_bytes" in wanted or plan.target != "onnx",
     )
     return costs
 
@@ -129,12 +131,17 @@ def _run(
     torch.set_num_threads(plan.threads)
     device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
     config = _space(plan.space).rebuild(params)
-    costs = _costs_before_training(config, data, plan)
+    try:
+        costs = _costs_before_training(config, data, plan)
+    except TargetCannotRun as exc:  # infeasible on this target whatever it would learn
+        refused = {f"{plan.target} runs it": 1.0}
+        attrs = {"device": device, "unsupported": str(exc)}
+        return {INFEASIBLE: json.dumps(refused), ATTRS: json.dumps(attrs)}
     refused = broken(_cost_limits(plan), costs)
     if refused:  # not trained: the driver stores it with its costs and what it breaks
         return {INFEASIBLE: json.dumps(refused), **costs, ATTRS: json.dumps({"device": device})}
     learn = _transfer(config, data, plan, teacher)
-    known = {k: v for k, v in costs.items() if k in plan.report_costs}
+    known = costs  # sent with each rung report: a trial stopped early keeps its costs too
     curve: list[float] = []
 
     def report(epoch: int, score: float) -> None:

@@ -26,8 +26,9 @@ class Cluster:
     def _start(self, *args: str, env: dict[str, str] | None = None) -> None:
         ray = Path(sys.executable).with_name("ray")  # the script pip installed beside python
         subprocess.run(
+            # Both nodes on loopback: the cluster's traffic never leaves this machine.
             [str(ray), "start", *args, f"--temp-dir={self.root}", "--num-cpus=1",
-             "--disable-usage-stats"],
+             "--node-ip-address=127.0.0.1", "--disable-usage-stats"],
             env={**self.env, **(env or {})}, check=True, capture_output=True, timeout=120,
         )  # fmt: skip
 

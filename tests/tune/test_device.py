@@ -164,3 +164,22 @@ def test_a_litert_search_measures_and_exports_in_litert(tmp_path):
         assert abs(result.test_score - trial.test_score) <= 0.005
         assert (out / "model.tflite").stat().st_size == trial.attrs["size_bytes"]
         assert not (out / "model_data.cc").exists()  # the C array is for TFLite Micro
+
+
+def test_a_model_the_target_cannot_run_is_refused_before_training_for_the_sampler(tmp_path):
+    """The mlp space offers GELU, which TFLite Micro has no kernel for: such a trial is not
+    trained and not a bare failure, but infeasible, so TPE learns to leave GELU alone."""
+    import json
+
+    from autonn.data import load_dataset
+    from autonn.tune._protocol import ATTRS, INFEASIBLE
+    from autonn.tune._trainable import TrialPlan, _run
+
+    params = {"depth": 1, "width_0": 16, "activation": "gelu", "dropout": 0.0, "lr": 3e-3,
+              "batch_size": 32, "weight_decay": 1e-5, "optimizer": "adam", "prune": 0.0,
+              "quantize": "fp32"}  # fmt: skip
+    plan = TrialPlan(search="s", space="mlp", seed=0, max_epochs=2, artifacts=str(tmp_path),
+                     threads=1, use_gpu=False, report_epochs=(), target="tflm")  # fmt: skip
+    result = _run(0, params, load_dataset("wine"), plan, None)
+    assert json.loads(result[INFEASIBLE]) == {"tflm runs it": 1.0}
+    assert "GELU" in json.loads(result[ATTRS])["unsupported"]
