@@ -298,7 +298,7 @@ def _export(add) -> None:
         "--pick",
         default="best",
         help="best (the best validation metric), smallest, fastest, knee, or a constraint: "
-        '"size_bytes<=50000", "accuracy>=0.95", "rmse<=40", "latency_ms<=0.05" '
+        '"size_bytes<=50000", "ram_bytes<=64KB", "accuracy>=0.95", "rmse<=40", "latency_ms<=0.05" '
         "(default: %(default)s)",
     )
     p.add_argument("--trial", type=int, help="export this trial instead, whatever its rank")

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autonn.errors import UsageError
+from autonn.limits import parse_bytes
 from autonn.store import COSTS, TrialRecord, pareto_front
 from autonn.task import METRICS, Metric
 
@@ -41,7 +42,8 @@ CONSTRAINTS = {
     **{m.name: ">=" if m.greater_is_better else "<=" for m in METRICS.values()},
     **{c: "<=" for c in COSTS},
 }
-_CONSTRAINT = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=|<|>|=)\s*([0-9eE+._-]+)\s*$")
+# A bound may carry a byte unit, as --limit does: ram_bytes<=64KB.
+_CONSTRAINT = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=|<|>|=)\s*([0-9eE+._-]+\s*[a-z]*)\s*$")
 _SYNTAX = (
     "best, smallest, fastest, knee, or a constraint such as size_bytes<=50000, "
     "accuracy>=0.95, rmse<=40, latency_ms<=0.05"
@@ -83,7 +85,8 @@ def parse_pick(text: str) -> Pick:
             f"(e.g. {name}{CONSTRAINTS[name]}{example})"
         )
     try:
-        bound = float(raw.replace("_", ""))
+        raw = raw.replace("_", "")
+        bound = parse_bytes(raw) if name.endswith("_bytes") else float(raw)
     except ValueError:
         raise UsageError(f"pick {text!r}: {raw!r} is not a number") from None
     _check_bound(text, name, bound, raw)

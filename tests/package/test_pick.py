@@ -148,6 +148,8 @@ def test_parse_pick_accepts_the_documented_forms():
     assert parse_pick("best") == Pick("best")
     assert parse_pick("rmse <= 40") == Pick("constraint", "rmse", 40.0)
     assert parse_pick("r2>=-0.5") == Pick("constraint", "r2", -0.5)
+    assert parse_pick("ram_bytes<=64KB") == Pick("constraint", "ram_bytes", 65536.0)
+    assert parse_pick("flash_bytes<=1_000") == Pick("constraint", "flash_bytes", 1000.0)
     assert parse_pick("size_bytes<=5e4") == Pick("constraint", "size_bytes", 50_000.0)
     assert parse_pick("accuracy >= 0.95") == Pick("constraint", "accuracy", 0.95)
     assert str(parse_pick("latency_ms<=0.5")) == "latency_ms<=0.5"
