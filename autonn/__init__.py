@@ -8,7 +8,7 @@ autonn.export(result.name, "exports/digits", pick="knee")
 autonn.load("exports/digits").predict(raw_inputs)
 """
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"
 
 import importlib
 import importlib.util

@@ -24,8 +24,11 @@ them; only the mlp space's largest fp32 nets, 3 x 256 wide, would pass 192 KB), 
 limits arm must find its way around. breast_cancer with mlp because its arenas (1.7-4.8 KB)
 spread around a limit a small board's application could really leave, and it is a different data
 set and family from digits; wine has 36 validation samples, too few to rank models.
-The mlp space also offers gelu, which TFLite Micro has no kernel for: such trials fail at
-export, before training, in both arms, and are counted as failed.
+The mlp space also offers gelu, which TFLite Micro has no kernel for: since autonn refuses a
+model its target cannot run before training (stored PRUNED, epochs 0, broken_limits
+{"tflm runs it": 1.0}, an `unsupported` attribute, Optuna constraints so TPE learns), such trials
+are counted with the refusals, in both arms ("of them, tflm cannot run"); before that fix they
+FAILed at export and TPE never learnt from them.
 
 Both arms are judged against the limits arm's limits (R, 48 KB RAM, 192 KB flash) and its floor
 definition (share 0.8 of the gap from the trivial predictor to the best trial keeping the
@@ -39,11 +42,13 @@ limits). Only trials finished within the budget count.
    split, in a child process (too small an arena can crash it). Its accuracy there is printed
    beside the stored one. Target: 100% for the limits arm.
 2. Trials trained (epochs >= 1: complete, or stopped early by MO-ASHA) while infeasible (their
-   flash or RAM breaks a limit; a stopped trial stores no RAM, so its costs are measured again
-   from its params, as autonn measures before training) or below the floor (their validation
-   accuracy, the last of the curve if stopped early, below trivial + 0.8 * (best trial keeping
-   the limits - trivial)). Share of the trained trials. Target: under 10% for the limits arm.
-   Trials refused before training (limits arm) and failed trials are counted apart.
+   flash or RAM breaks a limit; a stopped trial's flash and RAM are those it stored, or, in a
+   database from before autonn stored them, measured again from its params as autonn measures
+   before training) or below the floor (their validation accuracy, the last of the curve if
+   stopped early, below trivial + 0.8 * (best trial keeping the limits - trivial)). Share of
+   the trained trials. Target: under 10% for the limits arm. Trials refused before training (a
+   broken limit, or a model the target cannot run; epochs 0, neither trained nor wasted) and
+   failed trials are counted apart.
 3. Hypervolume over time of the feasible front: complete trials keeping the limits, as
    (1 - accuracy, log10 flash_bytes), both minimised, against a fixed reference point: the
    trivial predictor's error and log10 of the flash limit (a model worse than guessing the
@@ -58,6 +63,10 @@ The last line is machine-readable:
     python bench/deploy.py [--data digits,breast_cancer] [--seeds 3] [--budget 120]
                            [--epochs 10] [--ray running|local] [--json out.json]
                            [--png-dir docs] [--ram digits=6KB] [--survey 30]
+    python bench/deploy.py --from-json old.json new.json   # report again, without running
+
+--from-json takes one or more files written by --json; a data set found in a later file replaces
+that of the earlier ones (e.g. one data set run again), and the ratio line pools what is left.
 
 --ray running (the default) starts one Ray head with `ray start` before the runs, outside every
 budget (bench/hypervolume.py's running_ray). Plots need matplotlib: pip install -e '.[bench]'.
@@ -220,6 +229,7 @@ def trial_row(t, zero: datetime, data: str, seed: int) -> dict:
         "ram": ram,
         "recomputed": recomputed,
         "refused": t.state == "PRUNED" and epochs == 0 and bool(t.broken_limits),
+        "unsupported": bool(t.attrs.get("unsupported")),  # refused: the target cannot run it
         "fail": (t.attrs.get("fail_reason") or "")[:80] if t.state == "FAIL" else None,
     }
 
@@ -322,6 +332,7 @@ def judged(run: dict, budget: float, limits) -> dict:
         "epochs": sum(r["epochs"] for r in trained),
         "wasted_epochs": sum(r["epochs"] for r in wasted),
         "refused": len(refused),
+        "unsupported": sum(bool(r.get("unsupported")) for r in refused),  # .get: older JSON
         "refused_s": sum(r["t"] - r["t0"] for r in refused),
         "s_refusal": median_or_none([r["t"] - r["t0"] for r in refused]),
         "s_trained": median_or_none([r["t"] - r["t0"] for r in trained if r["t0"] is not None]),
@@ -424,6 +435,7 @@ def print_waste_table(figures: dict) -> None:
         ("  either (target < 0.10)", "wasted", "trained", "{:.2f}"),
         ("  their share of epochs", "wasted_epochs", "epochs", "{:.2f}"),
         ("refused before training", "refused", None, "{:.0f}"),
+        ("  of them, tflm cannot run", "unsupported", None, "{:.0f}"),
         ("  s spent refusing", "refused_s", None, "{:.0f}"),
         ("  s per refusal", "s_refusal", None, "{:.1f}"),
         ("s per trained trial", "s_trained", None, "{:.1f}"),
@@ -616,6 +628,22 @@ def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def load_runs(paths: list[str]) -> tuple[list[dict], float, dict[str, str]]:
+    """The runs of several --json files, each data set from the last file that has it."""
+    by_data: dict[str, list[dict]] = {}
+    budget, ram = None, dict(RAM)
+    for path in paths:
+        saved = json.loads(Path(path).read_text())
+        if budget is not None and saved["budget"] != budget:
+            raise SystemExit(f"{path}: budget {saved['budget']} s, not {budget} s as before")
+        budget, fresh = saved["budget"], {}
+        for run in saved["runs"]:
+            fresh.setdefault(run["data"], []).append(run)
+        by_data.update(fresh)
+        ram.update({data: saved["ram"][data] for data in fresh})
+    return [run for runs in by_data.values() for run in runs], budget, ram
+
+
 def parse_ram(items: list[str]) -> dict[str, str]:
     out = dict(RAM)
     for item in items:
@@ -635,7 +663,9 @@ def main() -> None:
     parser.add_argument("--json", help="write every run's trials and checks here")
     parser.add_argument("--png-dir", help="write deploy_<data>.png here")
     parser.add_argument("--workdir", help="keep databases, logs and artifacts here")
-    parser.add_argument("--from-json", help="report on a JSON written before, without running")
+    parser.add_argument("--from-json", nargs="+",
+                        help="report on JSONs written before, without running; a data set in a "
+                             "later file replaces the earlier files' runs of it")  # fmt: skip
     parser.add_argument("--survey", type=int, help="measure this many random configs and stop")
     args = parser.parse_args()
     args.ram_limits = parse_ram(args.ram)
@@ -645,8 +675,7 @@ def main() -> None:
             survey(data, args.survey, args.ram_limits)
         return
     if args.from_json:
-        saved = json.loads(Path(args.from_json).read_text())
-        report_all(saved["runs"], saved["budget"], saved["ram"], args.png_dir)
+        report_all(*load_runs(args.from_json), args.png_dir)
         return
     print(f"machine: {machine()}")
     print(f"{', '.join(datasets)}; {args.budget:.0f} s per arm, {args.epochs} epochs, "

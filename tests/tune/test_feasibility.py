@@ -28,8 +28,12 @@ def test_constraints_hold_one_entry_per_limit_and_one_for_the_floor():
     below = f.constraints("COMPLETE", {"ram_bytes": 500}, {"accuracy": 0.42})
     assert below["accuracy>=0.5"] == pytest.approx(0.16)
     assert below["floor"] == pytest.approx(0.5)  # 0.32 short of 0.74, of a 0.64 gap
-    refused = f.constraints("PRUNED", {"ram_bytes": 1500, "broken_limits": {"x": 0.5}}, None)
+    broke = {"ram_bytes<=1000": 0.5}
+    refused = f.constraints("PRUNED", {"ram_bytes": 1500, "broken_limits": broke}, None)
     assert refused == {"ram_bytes<=1000": pytest.approx(0.5), "accuracy>=0.5": 0.0}
+    # A model the target cannot run: its refusal is a constraint of its own.
+    cannot = f.constraints("PRUNED", {"broken_limits": {"tflm runs it": 1.0}}, None)
+    assert cannot == {"ram_bytes<=1000": 0.0, "accuracy>=0.5": 0.0, "tflm runs it": 1.0}
     assert f.constraints("PRUNED", {}, None) == {}  # stopped early: nothing known
     assert f.constraints("FAIL", {}, None) == {}
 
