@@ -28,7 +28,15 @@ class Parser(argparse.ArgumentParser):
     """argparse, with "did you mean" for a mistyped option, answered with the usage of the
     subcommand it was given to (argparse itself leaves unknown options to the top parser)."""
 
-    commands: dict[str, argparse.ArgumentParser] = {}
+    def __init__(self, *args, **kwargs) -> None:
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+        self.options: list[str] = []  # every option string, for "did you mean"
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        self.options.extend(action.option_strings)
+        return action
 
     def parse_args(self, args=None, namespace=None):
         parsed, extra = self.parse_known_args(args, namespace)
@@ -40,12 +48,9 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         unknown = re.match(r"unrecognized arguments: (.*)", message)
         if unknown:
-            message += _suggest(unknown.group(1).split(), self._option_strings())
+            message += _suggest(unknown.group(1).split(), [*self.options, "--debug"])
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-    def _option_strings(self) -> list[str]:
-        return [s for action in self._actions for s in action.option_strings]
 
 
 def _suggest(given: list[str], known: list[str]) -> str:
