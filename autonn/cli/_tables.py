@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autonn.limits import floor_value, parse_limit
 from autonn.store import STATE_WORDS, state_word
 
 
@@ -41,14 +42,14 @@ def _floor_text(result, front) -> str:
     metric = result.metric
     scores = [t.values[metric] for t in front]
     maximize = OBJECTIVES[metric] == "maximize"
-    bound = trivial + share * ((max(scores) if maximize else min(scores)) - trivial)
+    bound = floor_value(trivial, max(scores) if maximize else min(scores), share)
     return f", floor {metric}{'>=' if maximize else '<='}{bound:.4g}"
 
 
 def costs_shown(result) -> tuple[str, ...]:
     """The device costs worth a column: those a limit or an objective names, or all three for
     a device target."""
-    named = {lim.split("<")[0].split(">")[0] for lim in result.info.limits} | set(result.objectives)
+    named = {parse_limit(text).name for text in result.info.limits} | set(result.objectives)
     edge = result.info.config.get("target", "onnx") != "onnx"
     return tuple(c for c in ("flash_bytes", "ram_bytes", "macs") if edge or c in named)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autonn.limits import floor_value
 from autonn.store._records import OBJECTIVES, TrialRecord
 
 
@@ -57,7 +58,7 @@ def deployable(
     scores = [t.values[metric] for t in done]
     best = max(scores) if maximize else min(scores)
     trivial, share = floor
-    bound = trivial + share * (best - trivial)
+    bound = floor_value(trivial, best, share)
     # Never above the trivial predictor: a model no better than it is useless at any share.
     keep = (
         (lambda v: v >= bound and v > trivial)

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from ray.tune.experiment import Trial
 from ray.tune.schedulers import TrialScheduler
 
+from autonn.limits import floor_value
+
 logger = logging.getLogger("autonn.tune")
 
 DIRECTIONS = ("min", "max")
@@ -404,7 +406,7 @@ class MOASHA(TrialScheduler):
                 if self._horizon:
                     share *= min(1.0, rung / self._horizon)
                 best = min(scores, key=lambda s: sign * s)
-                floor = trivial + share * (best - trivial)
+                floor = floor_value(trivial, best, share)
                 gap = abs(floor - trivial) or 1.0
                 for k, c in enumerate(checked):
                     score = c.get(metric)

@@ -34,6 +34,16 @@ WEAK = {**FITS, "lr": 1e-4, "optimizer": "sgd"}
 LIMITS = ("ram_bytes<=4KB", "accuracy>=0.9")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_ray_for_the_module():
+    """The searches here share one local Ray, shut down after the module whichever test ran
+    last (the litert test alone would otherwise leave its Ray to the next module)."""
+    yield
+    import ray
+
+    ray.shutdown()
+
+
 @pytest.fixture(scope="module")
 def tflm_search(tmp_path_factory):
     root = tmp_path_factory.mktemp("tflm")
@@ -52,10 +62,7 @@ def tflm_search(tmp_path_factory):
     run = autonn.RunConfig(
         storage=f"sqlite:///{root}/autonn.db", artifacts=str(root / "artifacts"), max_concurrent=2
     )
-    yield autonn.search(config, run), root
-    import ray
-
-    ray.shutdown()
+    return autonn.search(config, run), root
 
 
 def _by_params(search, params: dict):
