@@ -40,7 +40,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def train(
+def train(*args, report: Report | None = None, **kwargs) -> list[float]:
+    """Train a model in place; returns the validation metric after each epoch (see `epochs_of`,
+    which takes the same arguments). report(epoch, score) is called after each epoch."""
+    curve: list[float] = []
+    for epoch, score in enumerate(epochs_of(*args, **kwargs), start=1):
+        curve.append(score)
+        if report is not None:
+            report(epoch, score)
+    return curve
+
+
+def epochs_of(
     model: nn.Module,
     training: Training,
     x_train: np.ndarray,
@@ -51,14 +62,17 @@ def train(
     epochs: int,
     seed: int,
     device: str | torch.device = "cpu",
-    report: Report | None = None,
     task: Task = CLASSIFICATION,
     metric: str | None = None,
     scaling: TargetScaling | None = None,
     loss: Loss | None = None,
     distill: Distillation | None = None,
 ) -> list[float]:
-    """Train `model` in place for `epochs`; returns the validation `metric` after each epoch.
+    """Train `model` in place for `epochs`, yielding the validation `metric` after each epoch.
+
+    A generator, so that several models (the folds of a k-fold score) can train in lockstep and
+    be reported epoch by epoch. Run to its end, it leaves `model` with the weights of its best
+    epoch; closed early, with those of the last epoch it yielded.
 
     y_train and y_val are what the Dataset holds: class indices, or targets in their own units
     (regression; `scaling` standardises them for the loss and undoes it for the metric).
@@ -107,11 +121,9 @@ def train(
         curve.append(task.score(m.name, y_val, logits.cpu().numpy(), scaling))
         if best is None or m.better(curve[-1], max(curve[:-1], key=m.signed)):
             best = copy.deepcopy(model.state_dict())
-        if report is not None:
-            report(epoch, curve[-1])
+        yield curve[-1]
     if best is not None:
         model.load_state_dict(best)
-    return curve
 
 
 def _batch_loss(label_loss: Loss, distill: Distillation | None, xt: torch.Tensor):
