@@ -40,16 +40,41 @@ STATE_WORDS = {
 # Attribute names of autonn 0.1-0.2 and what they are called now; read either way.
 _RENAMED_ATTRS = {"params": "n_params", "params_trained": "n_params_trained"}
 
+# How a trial's attributes are stored. Optuna commits every user attribute
+# on its own, and the driver waits for each commit on Tune's event loop: 25 attributes were 25
+# commits a trial. The headline measurements stay attributes of their own, so optuna-dashboard
+# and `study.trials_dataframe()` show them as columns; everything else is one JSON attribute,
+# DETAILS_ATTR. `upgrade_attrs` gives readers one flat dict from either layout.
+DETAILS_ATTR = "autonn_details"
+_HEADLINE = frozenset(
+    {"size_bytes", "flash_bytes", "ram_bytes", "macs", "fail_reason"}
+    | {f"test_{m}" for m in METRICS}
+)
+
 
 def state_word(state: str) -> str:
     """How a person reads a trial state: PRUNED is "stopped early", not "pruned"."""
     return STATE_WORDS.get(state, state.lower())
 
 
+def pack_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A trial's attributes as the searcher stores them: the headline ones each on its own, the
+    rest together under DETAILS_ATTR (absent when there is no rest)."""
+    out = {k: v for k, v in attrs.items() if k in _HEADLINE}
+    details = {k: v for k, v in attrs.items() if k not in _HEADLINE}
+    if details:
+        out[DETAILS_ATTR] = details
+    return out
+
+
 def upgrade_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
-    """A trial's attributes under today's names, whichever release stored them: the parameter
-    count was `params`, and the score after channel pruning `<metric>_pruned`."""
-    out = dict(attrs)
+    """A trial's attributes as one flat dict under today's names, whichever release stored them:
+    the details packed under DETAILS_ATTR, or each on its own (autonn 0.3.0 and before); the
+    parameter count was `params`, and the score after channel pruning `<metric>_pruned`."""
+    details = attrs.get(DETAILS_ATTR)
+    out = {k: v for k, v in attrs.items() if k != DETAILS_ATTR}
+    if isinstance(details, dict):
+        out = {**details, **out}
     for old, new in _RENAMED_ATTRS.items():
         if old in out and new not in out:
             out[new] = out.pop(old)

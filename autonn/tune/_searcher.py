@@ -12,7 +12,7 @@ from ray.tune.search import Searcher
 
 from autonn.limits import Limit, broken
 from autonn.space import SearchSpace
-from autonn.store import COSTS_BEFORE_TRAINING, OBJECTIVES, quality_metric
+from autonn.store import COSTS_BEFORE_TRAINING, OBJECTIVES, pack_attrs, quality_metric
 from autonn.task import METRICS
 from autonn.transfer import ModelSource
 from autonn.transfer._source import best_trial_source
@@ -124,7 +124,7 @@ class AutonnSearcher(Searcher):
         if state == TrialState.COMPLETE:
             attrs["broken_limits"] = self._feasibility.broken({**attrs, **named})
         constraints = self._feasibility.constraints(state.name, attrs, named)
-        for key, value in attrs.items():
+        for key, value in pack_attrs(attrs).items():  # a commit each: a few, not one per attr
             trial.set_user_attr(key, value)
         if constraints:  # Optuna's own record: TPE and NSGA-II rank infeasible trials last
             for key, value in constraints.items():

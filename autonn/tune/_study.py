@@ -10,7 +10,14 @@ from optuna.trial import TrialState
 from autonn.data import Dataset
 from autonn.errors import UsageError
 from autonn.space import SearchSpace
-from autonn.store import CONFIG_ATTR, OBJECTIVES, artifact_root, display_url, open_storage
+from autonn.store import (
+    CONFIG_ATTR,
+    OBJECTIVES,
+    artifact_root,
+    display_url,
+    open_storage,
+    upgrade_attrs,
+)
 from autonn.tune._config import RunConfig, SearchConfig
 from autonn.tune._lease import Lease, take
 
@@ -22,10 +29,10 @@ INTERRUPTED = "the search stopped before this trial finished"
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
                "early_stop", "scheduler", "dataset", "artifacts", "teacher",
-               "init_from", "target", "limits_applied", "floor")  # fmt: skip
+               "init_from", "target", "limits_applied", "floor", "folds")  # fmt: skip
 # What a search stored before a setting existed meant.
 _BEFORE = {"task": "classification", "teacher": None, "init_from": None, "target": "onnx",
-           "limits_applied": [], "floor": None}  # fmt: skip
+           "limits_applied": [], "floor": None, "folds": 0}  # fmt: skip
 
 
 def create_study(
@@ -108,8 +115,9 @@ def stored_rungs(
     metric = next(iter(objectives))
     found: dict[int, list[dict[str, float]]] = {r: [] for r in rungs}
     for t in trials:
-        curve = t.user_attrs.get("curve") or []
-        size = t.user_attrs.get("size_bytes")
+        attrs = upgrade_attrs(t.user_attrs)
+        curve = attrs.get("curve") or []
+        size = attrs.get("size_bytes")
         for rung in rungs:
             if len(curve) >= rung:
                 values = {metric: curve[rung - 1]}
@@ -141,6 +149,7 @@ def _stored_config(name: str, config: SearchConfig, run: RunConfig, space, data)
         "name": name,
         "space": space.spec,
         "dataset": data.summary(),
+        "split_hash": data.split_hash,  # export refuses data whose splits hash otherwise
         "trivial": trivial_of(config, data),
         "artifacts": artifact_root(run.artifacts),
         "autonn_version": autonn.__version__,
@@ -154,7 +163,7 @@ def best_feasible(study: optuna.Study, metric: str) -> float | None:
     scores = [
         t.values[index]
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.values and not t.user_attrs.get("broken_limits")
+        if t.values and not upgrade_attrs(t.user_attrs).get("broken_limits")
     ]
     if not scores:
         return None
@@ -174,4 +183,5 @@ def _comparable(value):
 
 
 def _interrupted(trial: optuna.trial.FrozenTrial) -> bool:
-    return trial.state == TrialState.FAIL and trial.user_attrs.get("fail_reason") == INTERRUPTED
+    reason = upgrade_attrs(trial.user_attrs).get("fail_reason")
+    return trial.state == TrialState.FAIL and reason == INTERRUPTED

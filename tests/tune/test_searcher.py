@@ -7,6 +7,7 @@ import optuna
 import pytest
 
 from autonn.space import load_space
+from autonn.store import DETAILS_ATTR, upgrade_attrs
 from autonn.tune._protocol import ATTRS, CURVE, EPOCH, FAILED, FINAL, TRIAL_EVENT, TRIAL_KEY
 from autonn.tune._searcher import AutonnSearcher
 
@@ -31,6 +32,10 @@ def _trial(searcher, number):
     return searcher.study.get_trials(deepcopy=False)[number]
 
 
+def _attrs(searcher, number):
+    return upgrade_attrs(_trial(searcher, number).user_attrs)
+
+
 def test_suggest_adds_the_trial_number_and_valid_params(searcher):
     config = searcher.suggest("a")
     assert config[TRIAL_KEY] == 0
@@ -46,9 +51,9 @@ def test_a_trial_the_scheduler_stopped_is_pruned_not_complete(searcher):
     trial = _trial(searcher, 0)
     assert trial.state == optuna.trial.TrialState.PRUNED
     assert trial.values is None
-    assert trial.user_attrs["curve"] == [0.5, 0.6]
-    assert trial.user_attrs["stopped_at_epoch"] == 2
-    assert trial.user_attrs["node"] == "n1"
+    assert _attrs(searcher, 0)["curve"] == [0.5, 0.6]
+    assert _attrs(searcher, 0)["stopped_at_epoch"] == 2
+    assert _attrs(searcher, 0)["node"] == "n1"
 
 
 def test_a_final_report_completes_with_both_objectives_and_attrs(searcher):
@@ -60,7 +65,7 @@ def test_a_final_report_completes_with_both_objectives_and_attrs(searcher):
     assert trial.state == optuna.trial.TrialState.COMPLETE
     assert trial.values == [0.91, 1234.0]
     assert trial.user_attrs["test_accuracy"] == 0.9
-    assert trial.user_attrs["ray_trial_id"] == "a"
+    assert _attrs(searcher, 0)["ray_trial_id"] == "a"
 
 
 def test_a_failed_trial_keeps_its_reason_and_the_search_goes_on(searcher):
@@ -103,3 +108,59 @@ def test_each_finished_trial_is_one_log_line_with_its_facts_attached(searcher, c
     assert event["values"] == {"accuracy": 0.91, "size_bytes": 1234.0}
     assert event["directions"] == {"accuracy": "maximize", "size_bytes": "minimize"}
     assert getattr(first, TRIAL_EVENT)["values"] is None
+
+
+# What a fully measured trial's worker sends (autonn.trial's attributes, the trainable's own).
+_MEASURED = {
+    "test_accuracy": 0.9, "size_bytes": 1234, "flash_bytes": 1234, "ram_bytes": 2048,
+    "macs": 5000, "latency_ms": 0.02, "target": "onnx", "fp32_bytes": 4000, "family": "mlp",
+    "n_params": 900, "n_params_trained": 900, "epochs": 3, "curve": [0.5, 0.8, 0.9],
+    "accuracy_trained": 0.9, "best_epoch": 3, "accuracy_channel_pruned": None,
+    "compression": {"prune": 0.0, "finetune_epochs": 0, "quantize": "fp32"},
+    "train_seconds": 1.2, "seconds": 1.5, "artifacts": "/a/t0", "device": "cpu", "node_id": "n",
+}  # fmt: skip
+
+
+def test_a_trial_costs_nine_writes_and_one_per_parameter(tmp_path):
+    """On Tune's event loop the driver waits for every write: count the transactions that write,
+    for one whole measured trial from the sampler's ask to the tell, on SQLite as a search opens
+    it. Nine, and one per sampled parameter (Optuna commits each `suggest_*`): the trial's row,
+    five headline measurements, the packed rest, the floor's constraint, the tell."""
+    from sqlalchemy import event
+
+    from autonn.store import open_storage
+
+    rdb = open_storage(f"sqlite:///{tmp_path}/c.db", create=True)
+    optuna.create_study(storage=rdb, study_name="c", directions=["maximize", "minimize"])
+    searcher = AutonnSearcher(
+        load_space("mlp"),
+        objectives=OBJECTIVES,
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        storage=rdb,
+        study_name="c",
+        total=3,
+    )
+    writes = []
+
+    def on_execute(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            conn.info["wrote"] = True
+
+    def on_commit(conn) -> None:
+        if conn.info.pop("wrote", False):
+            writes.append(1)
+
+    event.listen(rdb.engine, "before_cursor_execute", on_execute)
+    event.listen(rdb.engine, "commit", on_commit)
+    searcher.suggest("a")
+    result = {FINAL: True, "accuracy": 0.91, "size_bytes": 1234.0, ATTRS: json.dumps(_MEASURED)}
+    searcher.on_trial_complete("a", result)
+    trial = _trial(searcher, 0)
+    assert trial.state == optuna.trial.TrialState.COMPLETE
+    assert len(writes) == 9 + len(trial.params)  # 39 + params before the measurements were packed
+    # What plain Optuna tools show as columns, and what autonn reads back: all of it.
+    headline = {"test_accuracy", "size_bytes", "flash_bytes", "ram_bytes", "macs"}
+    assert set(trial.user_attrs) == headline | {DETAILS_ATTR}
+    assert {f"user_attrs_{k}" for k in headline} <= set(searcher.study.trials_dataframe().columns)
+    assert _attrs(searcher, 0) == {**_MEASURED, "ray_trial_id": "a", "node": None,
+                                   "broken_limits": {}}  # fmt: skip
