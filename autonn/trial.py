@@ -77,6 +77,7 @@ def run_trial(
     fit = {"task": data.problem, "metric": metric, "scaling": data.target, "device": device}
     # A user's config may bring its own loss(output, target); the task's loss otherwise.
     fit["loss"] = getattr(config, "loss", None)
+    fit["augment"] = config.augment  # training batches only; the shipped model is unchanged
     if teacher is not None and c.distill_alpha > 0:
         fit["distill"] = Distillation(teacher, c.distill_alpha, c.distill_temperature, data.task)
     curve = train(model, config.train, *split, epochs=epochs, seed=seed, report=report, **fit)

@@ -7,12 +7,14 @@ from autonn.space._configs import (
     MLP,
     OPTIMIZERS,
     QUANTIZATIONS,
+    Augmentation,
     Compression,
     ModelConfig,
     Training,
 )
 from autonn.space._loader import BUILTIN_SPACES, SearchSpace, load_space
-from autonn.space._suggest import suggest_compression, suggest_training
+from autonn.space._series import SeriesCNN
+from autonn.space._suggest import suggest_augmentation, suggest_compression, suggest_training
 
 __all__ = [
     "ACTIVATIONS",
@@ -22,11 +24,14 @@ __all__ = [
     "MLP",
     "OPTIMIZERS",
     "QUANTIZATIONS",
+    "Augmentation",
     "Compression",
     "ModelConfig",
     "SearchSpace",
+    "SeriesCNN",
     "Training",
     "load_space",
+    "suggest_augmentation",
     "suggest_compression",
     "suggest_training",
 ]

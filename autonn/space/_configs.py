@@ -127,12 +127,61 @@ class Compression:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Augmentation:
+    """Random changes to each training batch (training only: the exported model, its inputs and
+    validation are untouched). Every strength 0 (the default) is the identity; see
+    autonn.train._augment for how each is drawn.
+
+    shift: translate each sample by up to this fraction of each spatial size (edge values
+        repeated), 0 to 0.5: random crops of a padded image, a shifted series.
+    flip: mirror the last axis of a random half of the batch. Off unless the data allows it
+        (never for digits or text: a mirrored 2 is no 2).
+    cutout: erase a random square (images) or segment (series) of this fraction of each side.
+    scale: multiply each sample's channels by 1 + N(0, scale) (amplitude scaling), 0 to 1.
+    jitter: add N(0, jitter) noise; inputs are standardised, so it is in standard deviations.
+    window: window slicing: keep a random window of (1 - window) of each spatial size and stretch
+        it back (linear interpolation), 0 to 0.5.
+    mixup: alpha of mixup's Beta(alpha, alpha): blend pairs of samples and their losses, 0 off.
+    """
+
+    shift: float = 0.0
+    flip: bool = False
+    cutout: float = 0.0
+    scale: float = 0.0
+    jitter: float = 0.0
+    window: float = 0.0
+    mixup: float = 0.0
+
+    def __post_init__(self) -> None:
+        bounds = {"shift": 0.5, "cutout": 1.0, "scale": 1.0, "jitter": 1.0, "window": 0.5}
+        for name, high in bounds.items():
+            value = getattr(self, name)
+            if not 0.0 <= value <= high:
+                raise ValueError(f"`0 <= {name} <= {high}` must hold, but got {name}={value}.")
+        if not (math.isfinite(self.mixup) and self.mixup >= 0):
+            raise ValueError(f"`mixup >= 0` must hold, but got mixup={self.mixup}.")
+
+    @property
+    def spatial(self) -> bool:
+        """Whether a transform needs samples with a length or height and width."""
+        return bool(self.shift or self.flip or self.cutout or self.window)
+
+    @property
+    def active(self) -> bool:
+        return self.spatial or bool(self.scale or self.jitter or self.mixup)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModelConfig:
-    """Base of every model family: a config in, an `nn.Module` out (see `build`)."""
+    """Base of every model family: a config in, an `nn.Module` out (see `build`).
+
+    augment: what training does to each batch (see Augmentation); none by default.
+    """
 
     family: ClassVar[str] = "model"
     train: Training = field(default_factory=Training)
     compress: Compression = field(default_factory=Compression)
+    augment: Augmentation = field(default_factory=Augmentation)
 
     def build(self, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
         raise NotImplementedError

@@ -24,6 +24,7 @@ BUILTIN_SPACES = {
     "mlp": "autonn.spaces.mlp:space",
     "cnn": "autonn.spaces.cnn:space",
     "dscnn": "autonn.spaces.dscnn:space",
+    "series": "autonn.spaces.series:space",
 }
 # autonn 0.1-0.2 installed the ready-made spaces as a top-level package; searches stored then hold
 # specs such as "search_spaces.mlp:space", which now live in autonn.spaces.

@@ -8,7 +8,14 @@ from collections.abc import Iterator, Sequence
 
 import optuna
 
-from autonn.space._configs import OPTIMIZERS, QUANTIZATIONS, SCHEDULES, Compression, Training
+from autonn.space._configs import (
+    OPTIMIZERS,
+    QUANTIZATIONS,
+    SCHEDULES,
+    Augmentation,
+    Compression,
+    Training,
+)
 
 # The number formats the search's target offers, while a space is sampled for it (SearchSpace
 # sets them): suggest_compression offers those unless the space names its own.
@@ -102,3 +109,56 @@ def suggest_compression(
         rank_ratio=rank_ratio,
         **extra,
     )
+
+
+AUGMENTATION_KINDS = ("image", "series", "any")
+
+
+def suggest_augmentation(
+    trial: optuna.Trial, *, kind: str, allow_flips: bool = False, mixup: bool = True
+) -> Augmentation:
+    """Whether to augment the training batches, and how strongly (see Augmentation).
+
+    kind: "image": random shifts (crops of an edge-padded image) of up to 25% and cutout of up
+        to 50% of a side; "series": a random shift of up to 20% of the length, amplitude scaling
+        (std up to 0.2), jitter (noise std up to 0.1) and window slicing (up to 30% cut away);
+        "any" (vectors, say): mixup only. The transforms work on either shape, so a space for
+        both images and signals (the built-in cnn) may pick either kind.
+    allow_flips: also search left-right flips (time reversal for series). Off by default, and off
+        in the built-in spaces: a flip changes the meaning of digits, text and most series.
+    mixup: also search mixup's alpha, 0 to 0.4.
+
+    One switch, `augment`, comes first, and the strengths are only searched when it is on, so a
+    sampler sees at once whether augmenting pays. A trial stored before its space searched
+    augmentation rebuilds with it off, as it trained.
+    """
+    if kind not in AUGMENTATION_KINDS:
+        raise ValueError(f"`kind` must be one of {AUGMENTATION_KINDS}, but got {kind!r}.")
+    if not _switch(trial):
+        return Augmentation()
+    steps = {
+        "image": {"shift": (0.25, 0.0625), "cutout": (0.5, 0.125)},
+        "series": {"shift": (0.2, 0.05), "scale": (0.2, 0.05), "jitter": (0.1, 0.025),
+                   "window": (0.3, 0.1)},
+        "any": {},
+    }[kind]  # fmt: skip
+    found: dict[str, float | bool] = {
+        name: trial.suggest_float(f"aug_{name}", 0.0, high, step=step)
+        for name, (high, step) in steps.items()
+    }
+    if allow_flips and kind != "any":
+        found["flip"] = trial.suggest_categorical("aug_flip", [False, True])
+    if mixup:
+        found["mixup"] = trial.suggest_float("aug_mixup", 0.0, 0.4, step=0.1)
+    return Augmentation(**found)
+
+
+def _switch(trial: optuna.Trial) -> bool:
+    try:
+        return trial.suggest_categorical("augment", [False, True])
+    except ValueError:
+        # A FixedTrial of a trial stored before this space searched augmentation: it trained
+        # without, and rebuilds so.
+        if isinstance(trial, optuna.trial.FixedTrial):
+            return False
+        raise

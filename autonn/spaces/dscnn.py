@@ -1,7 +1,7 @@
 """Depthwise-separable convolutions (MobileNet style) for 1-D signals (C, L) and images (C, H, W),
 the usual family for small devices: width multiplier, depth, kernel size and inverted-residual
-expansion, plus the standard training and compression dimensions (pruning ratio, fine-tuning
-epochs, number format).
+expansion, plus the standard training, augmentation (shifts, cutout, mixup) and compression
+dimensions (pruning ratio, fine-tuning epochs, number format).
 
 `uncompressed` is the same space without the compression dimensions (fp32, no pruning)."""
 
@@ -28,6 +28,8 @@ def _dscnn(trial: optuna.Trial, compressed: bool) -> autonn.DSCNN:
         activation=trial.suggest_categorical("activation", ["relu", "silu"]),
         dropout=trial.suggest_float("dropout", 0.0, 0.3),
         train=autonn.suggest_training(trial),
+        # Shifts, cutout and mixup; never flips (a mirrored digit is another digit).
+        augment=autonn.suggest_augmentation(trial, kind="image"),
         # Sampled last, so a trial's params read: architecture, training, compression.
         compress=autonn.suggest_compression(trial) if compressed else autonn.Compression(),
     )

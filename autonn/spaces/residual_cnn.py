@@ -91,5 +91,6 @@ def space(trial: optuna.Trial) -> ResidualCNN:
     return ResidualCNN(
         **architecture(trial),
         train=autonn.suggest_training(trial),
+        augment=autonn.suggest_augmentation(trial, kind="image"),  # no flips
         compress=autonn.suggest_compression(trial),
     )

@@ -23,8 +23,9 @@ import torch
 from torch import nn
 
 from autonn.errors import TrialFailed
-from autonn.space import Training
+from autonn.space import Augmentation, Training
 from autonn.task import CLASSIFICATION, TargetScaling, Task
+from autonn.train._augment import augmented_loss
 from autonn.train._distill import Distillation
 
 Report = Callable[[int, float], None]  # (epoch, validation metric)
@@ -67,6 +68,7 @@ def epochs_of(
     scaling: TargetScaling | None = None,
     loss: Loss | None = None,
     distill: Distillation | None = None,
+    augment: Augmentation | None = None,
 ) -> list[float]:
     """Train `model` in place for `epochs`, yielding the validation `metric` after each epoch.
 
@@ -79,8 +81,9 @@ def epochs_of(
     metric: one of the task's (default: its first). loss: a user's own `loss(outputs, targets)`
     (targets as the task makes them: class indices, or standardised values shaped (n, 1)); None
     uses the task's. distill: blend the loss with a teacher's outputs on x_train (see
-    Distillation). Raises TrialFailed when the loss stops being finite (learning rate too high,
-    usually).
+    Distillation). augment: transforms of each training batch, on its device (see
+    autonn.train._augment). Raises TrialFailed when the loss stops being finite (learning rate
+    too high, usually).
     """
     m = task.metric(metric)
     model.to(device)
@@ -90,6 +93,7 @@ def epochs_of(
     steps = epochs * math.ceil(len(xt) / training.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factor(training, epochs, steps))
     loss_fn = _batch_loss(loss or task.loss(label_smoothing=training.label_smoothing), distill, xt)
+    step_loss = augmented_loss(loss_fn, augment, xt, seed)
     generator = torch.Generator().manual_seed(seed)
     curve: list[float] = []
     best: dict | None = None
@@ -102,7 +106,7 @@ def epochs_of(
             if len(idx) < 2 and len(order) > 1:
                 continue  # a batch of one breaks BatchNorm and adds only noise
             optimizer.zero_grad(set_to_none=True)
-            batch_loss = loss_fn(model(xt[idx]), yt[idx], idx)
+            batch_loss = step_loss(model, xt[idx], yt[idx], idx)
             batch_loss.backward()
             if training.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), training.grad_clip)
