@@ -22,6 +22,9 @@ def print_front(result) -> None:
     if limits:
         print(f"limits: {', '.join(limits)}")
     print(f"Pareto front ({_plural(len(front), 'trial')}{_floor_text(result, front)}):")
+    folds = result.info.config.get("folds")
+    if folds:
+        print(f"{result.metric}: mean±sd over {folds} folds of the training rows; test: one split")
     print(table(front, result.metric, costs_shown(result)))
     hidden = [t for t in result.trials if t.broken_limits]
     if hidden:
@@ -78,7 +81,7 @@ def table(trials, metric: str, costs: tuple[str, ...] = (), *, breaks: bool = Fa
             [
                 str(t.number),
                 t.state,
-                _num(t.values.get(metric), "{:.4f}"),
+                _score(t, metric),
                 _num(t.attrs.get(f"test_{metric}"), "{:.4f}"),
                 _bytes(t.size_bytes),
                 _num(latency, "{:.3f}ms"),
@@ -91,6 +94,13 @@ def table(trials, metric: str, costs: tuple[str, ...] = (), *, breaks: bool = Fa
         "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
         for r in rows
     )
+
+
+def _score(trial, metric: str) -> str:
+    """The validation score; with k-fold scoring, its mean and standard deviation over folds."""
+    spread = trial.attrs.get(f"{metric}_std")
+    shown = _num(trial.values.get(metric), "{:.4f}")
+    return shown if spread is None or shown == "-" else f"{shown}±{spread:.3f}"
 
 
 def _num(value, fmt: str) -> str:

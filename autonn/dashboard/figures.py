@@ -147,6 +147,7 @@ def pareto(
                 ),
                 customdata=_custom(part),
                 hovertemplate="%{customdata[1]}<extra></extra>",
+                error_y=_spread(part, y, metric),
             ),
             **cell,
         )
@@ -180,6 +181,14 @@ def pareto(
         fig.update_yaxes(range=list(span))  # both cells: the strip shares the axis
     fig.update_layout(**_LAYOUT, height=520, clickmode="event+select", dragmode="zoom")
     return fig
+
+
+def _spread(part: pd.DataFrame, y: str, metric: str) -> dict | None:
+    """Error bars of one standard deviation over folds, for trials scored by k-fold."""
+    spread = part.get(f"{metric}_std")
+    if y != metric or spread is None or spread.isna().all():
+        return None
+    return dict(type="data", array=spread.fillna(0), thickness=1, width=0)
 
 
 def _custom(part: pd.DataFrame) -> np.ndarray:

@@ -29,6 +29,7 @@ BASE_COLUMNS = [
     "state",
     "accuracy",
     "test_accuracy",
+    "accuracy_std",  # its spread over folds (k-fold scoring, small data); None with one split
     "size_bytes",
     "latency_ms",
     "flash_bytes",
@@ -74,6 +75,7 @@ def base_columns(metric: str) -> list[str]:
     names = {
         "accuracy": metric,
         "test_accuracy": f"test_{metric}",
+        "accuracy_std": f"{metric}_std",
         "last_accuracy": f"last_{metric}",
     }
     return [names.get(c, c) for c in BASE_COLUMNS]
@@ -137,7 +139,7 @@ def trials_frame(search: Search) -> pd.DataFrame:
             columns=list(columns.values()),
         )
         df = pd.concat([df, params], axis=1)
-    for col in (metric, f"test_{metric}", *X_AXES, "prune_ratio"):
+    for col in (metric, f"test_{metric}", f"{metric}_std", *X_AXES, "prune_ratio"):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     for col in ("started", "finished"):
         df[col] = pd.to_datetime(df[col])
@@ -671,6 +673,7 @@ def _row(t: TrialRecord, family: str, usable: bool, on_front: bool) -> list:
         t.state,
         t.score,
         t.test_score,
+        a.get(f"{t.metric}_std"),
         t.size_bytes,
         t.measured("latency_ms"),
         t.measured("flash_bytes"),
@@ -711,9 +714,10 @@ def _percent(share: float) -> str:
 def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
     out = []
     records = df[["trial", "state", metric, f"test_{metric}", "size_bytes", "latency_ms"]]
+    spreads = df[f"{metric}_std"]
     costs = df[["flash_bytes", "ram_bytes", "macs"]].to_dict("records")
     param_rows = df[params].to_dict("records") if params else [{}] * len(df)
-    for (trial, state, score, test, size, lat), cost, p, q, prune, reason, stop, broken in zip(
+    rows = zip(
         records.itertuples(index=False, name=None),
         costs,
         param_rows,
@@ -722,8 +726,10 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
         df["fail_reason"],
         df["stopped_at_epoch"],
         df["broken_limits"],
+        spreads,
         strict=True,
-    ):
+    )
+    for (trial, state, score, test, size, lat), cost, p, q, prune, reason, stop, broken, sd in rows:
         untrained = state == "PRUNED" and isinstance(broken, str)
         lines = [f"<b>trial {trial}</b> ({'not trained' if untrained else state_word(state)})"]
         if isinstance(broken, str):
@@ -732,6 +738,7 @@ def _hover(df: pd.DataFrame, params: list[str], metric: str) -> list[str]:
         if pd.notna(score):
             lines.append(
                 f"val {metric} {score_text(score, metric)}"
+                + (f" ± {score_text(sd, metric)} over folds" if pd.notna(sd) else "")
                 + (f" · test {score_text(test, metric)}" if pd.notna(test) else "")
             )
         if pd.notna(size):

@@ -124,6 +124,9 @@ def build_card(
         "metrics": {
             "metric": metric,
             f"val_{metric}": trial.score,
+            # k-fold scoring (small data): the score is the folds' mean, this their spread
+            f"val_{metric}_std": attrs.get(f"{metric}_std"),
+            "folds": attrs.get("folds"),
             f"test_{metric}": trial.test_score,
             "size_bytes": attrs.get("size_bytes", trial.values.get("size_bytes")),
             "fp32_bytes": attrs.get("fp32_bytes"),
@@ -463,7 +466,7 @@ def markdown(card: dict[str, Any], out: Path | None = None) -> str:
         "",
         "| metric | value |",
         "| --- | --- |",
-        f"| validation {name} (search objective) | {show(m[f'val_{name}'])} |",
+        _objective_line(m, name, show),
         f"| test {name} (stored by the search) | {show(m[f'test_{name}'])} |",
         f"| test {name} (re-measured at export) | {show(v.get(f'test_{name}'))} |",
         f"| {_artifact(card)} bytes | {m['size_bytes']} |",
@@ -657,3 +660,15 @@ def _short(values) -> str:
     flat = np.asarray(values, dtype=object).ravel().tolist()
     shown = [_g(x) for x in flat[:10]]
     return "[" + ", ".join(shown) + (f", ... ({len(flat)} values)" if len(flat) > 10 else "") + "]"
+
+
+def _objective_line(m: dict, name: str, show) -> str:
+    """The search objective's row: with k-fold scoring, the folds' mean ± their spread."""
+    value, spread = m[f"val_{name}"], m.get(f"val_{name}_std")
+    if spread is None:
+        return f"| validation {name} (search objective) | {show(value)} |"
+    return (
+        f"| validation {name} (search objective: mean ± sd over {m['folds']} folds of the "
+        f"training rows; the shipped model trained on all of them) | {show(value)} ± "
+        f"{show(spread)} |"
+    )
