@@ -27,6 +27,7 @@ from autonn.space import Augmentation, Training
 from autonn.task import CLASSIFICATION, TargetScaling, Task
 from autonn.train._augment import augmented_loss
 from autonn.train._distill import Distillation
+from autonn.train._precision import MixedPrecision
 
 Report = Callable[[int, float], None]  # (epoch, validation metric)
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (outputs, targets) -> scalar
@@ -69,6 +70,7 @@ def epochs_of(
     loss: Loss | None = None,
     distill: Distillation | None = None,
     augment: Augmentation | None = None,
+    precision: str = "fp32",  # "auto", "fp32", "bf16" or "fp16": see autonn.train._precision
 ) -> list[float]:
     """Train `model` in place for `epochs`, yielding the validation `metric` after each epoch.
 
@@ -90,6 +92,7 @@ def epochs_of(
     xt, yt = _tensor(x_train, device), _tensor(task.targets(y_train, scaling), device)
     xv = _tensor(x_val, device)
     optimizer = _optimizer(model, training)
+    mp = MixedPrecision(precision, device)
     steps = epochs * math.ceil(len(xt) / training.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factor(training, epochs, steps))
     loss_fn = _batch_loss(loss or task.loss(label_smoothing=training.label_smoothing), distill, xt)
@@ -106,11 +109,13 @@ def epochs_of(
             if len(idx) < 2 and len(order) > 1:
                 continue  # a batch of one breaks BatchNorm and adds only noise
             optimizer.zero_grad(set_to_none=True)
-            batch_loss = step_loss(model, xt[idx], yt[idx], idx)
-            batch_loss.backward()
+            with mp.autocast():  # the forward pass and the loss; backward follows its dtypes
+                batch_loss = step_loss(model, xt[idx], yt[idx], idx)
+            mp.backward(batch_loss)
             if training.grad_clip is not None:
+                mp.unscale(optimizer)
                 nn.utils.clip_grad_norm_(model.parameters(), training.grad_clip)
-            optimizer.step()
+            mp.step(optimizer)
             schedule.step()
             total += batch_loss.detach()
         # Checked once an epoch, not every step: a NaN stays NaN, and .item() syncs the device.
