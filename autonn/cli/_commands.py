@@ -113,6 +113,16 @@ def predict(args: argparse.Namespace) -> int:
 
 def dashboard(args: argparse.Namespace) -> int:
     from autonn.dashboard import serve
+    from autonn.dashboard._auth import access_for, is_loopback
 
-    print(f"autonn dashboard: http://{args.host}:{args.port}  (Ctrl-C stops it)")
-    return serve(args.storage, host=args.host, port=args.port)
+    access = access_for(args.host, token=args.token, no_auth=args.no_auth)
+    if access.no_auth and not is_loopback(args.host):
+        print(
+            f"autonn dashboard: warning: --no-auth on {args.host or 'every address'}: anyone "
+            "who can reach this port reads every search in the database and can export from it",
+            file=sys.stderr,
+        )
+    print(f"autonn dashboard: {access.url(args.host, args.port)}  (Ctrl-C stops it)", flush=True)
+    return serve(
+        args.storage, host=args.host, port=args.port, token=access.token, no_auth=access.no_auth
+    )

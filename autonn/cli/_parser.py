@@ -336,10 +336,25 @@ def _dashboard(add) -> None:
     p = add("dashboard", help="browse searches and their Pareto fronts, live; export from the page")
     _storage_arg(p)
     p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; on any but loopback, visitors need a token (default: "
+        "%(default)s)",
     )
     p.add_argument(
         "--port", type=int, default=8501, help="port to listen on (default: %(default)s)"
+    )
+    p.add_argument(
+        "--token",
+        help="the token visitors must give, also on loopback (default: $AUTONN_DASHBOARD_TOKEN, "
+        "else a new one, printed, on any address but loopback); the environment variable keeps "
+        "it out of `ps`",
+    )
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="no token, even on a network address: anyone who reaches the port reads every "
+        "search in the database and can export from it",
     )
     p.set_defaults(run=_commands.dashboard)
 

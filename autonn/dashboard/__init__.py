@@ -2,10 +2,14 @@
 
     from autonn.dashboard import serve
     serve("sqlite:///autonn.db")          # blocks; http://127.0.0.1:8501
+    serve(url, host="0.0.0.0", token=new_token())   # on a network: visitors need the token
 
 `serve` runs Streamlit as a child process and passes SIGTERM, SIGINT and SIGHUP on to it, so
 stopping `autonn dashboard` (Ctrl-C, `kill`, a service manager) stops the page's server too; on
 Linux the child also gets SIGTERM if the parent dies without a word (`kill -9`).
+
+On any address but loopback the page asks for a token (`_auth`): `serve` passes it to Streamlit
+in the environment, and the page checks it before it reads the database.
 
 `app.py` holds the widgets; `queries` turns trials into frames and `figures` frames into plotly
 figures, both pure so they are tested without a browser.
@@ -21,6 +25,8 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from autonn.dashboard._auth import TOKEN_ENV, access_for, child_env, new_token
 
 APP = Path(__file__).with_name("app.py")
 SERVER = Path(__file__).with_name("_server.py")  # `streamlit run`, the caches warmed first
@@ -56,12 +62,23 @@ def command(storage: str, host: str = "127.0.0.1", port: int = 8501) -> list[str
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def serve(storage: str, host: str = "127.0.0.1", port: int = 8501) -> int:
+def serve(
+    storage: str,
+    host: str = "127.0.0.1",
+    port: int = 8501,
+    *,
+    token: str | None = None,
+    no_auth: bool = False,
+) -> int:
     """Serve the dashboard until interrupted; returns Streamlit's exit code.
+
+    Visitors need `token` (else $AUTONN_DASHBOARD_TOKEN); on any `host` but loopback one of them
+    is required, unless `no_auth`. The token reaches Streamlit in its environment, not its argv.
 
     Not an exec: a caller in Python (a notebook, a service) keeps its process. The signals that
     stop a server are passed on to Streamlit, and serve returns once Streamlit has exited.
-    Raises MissingDependency (one line: how to install it) without the dashboard extra.
+    Raises MissingDependency (one line: how to install it) without the dashboard extra, and
+    UsageError for a network address with neither a token nor no_auth, or a token too short.
     """
     import importlib.util
 
@@ -70,7 +87,8 @@ def serve(storage: str, host: str = "127.0.0.1", port: int = 8501) -> int:
     for package in ("streamlit", "plotly"):
         if importlib.util.find_spec(package) is None:
             raise MissingDependency(package, "dashboard")
-    env = {**os.environ, STORAGE_ENV: storage}
+    access = access_for(host, token=token, no_auth=no_auth, generate=False)
+    env = {**child_env(access, os.environ), STORAGE_ENV: storage}
     parent = os.getpid()
     proc = subprocess.Popen(
         command(storage, host, port), env=env, preexec_fn=lambda: _die_with(parent)
@@ -127,4 +145,13 @@ def _has_password(url: str) -> bool:
         return False
 
 
-__all__ = ["APP", "SERVER", "STORAGE_ENV", "command", "serve", "storage_from"]
+__all__ = [
+    "APP",
+    "SERVER",
+    "STORAGE_ENV",
+    "TOKEN_ENV",
+    "command",
+    "new_token",
+    "serve",
+    "storage_from",
+]

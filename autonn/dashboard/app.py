@@ -18,7 +18,7 @@ except ImportError:  # run from a checkout that is not installed: the repo root 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import autonn.dashboard as dashboard
 
-from autonn.dashboard import figures, queries
+from autonn.dashboard import _auth, figures, queries
 from autonn.dashboard.queries import human_bytes
 from autonn.dashboard.reads import derived, load, pareto_figure
 from autonn.errors import AutonnError
@@ -33,6 +33,8 @@ TABS = ["Pareto front", "Progress", "Trials", "Analysis", "Export", "Compare"]
 
 def main() -> None:
     st.set_page_config(page_title="autonn dashboard", layout="wide")
+    if not _auth.gate():  # before the database is read or named: no token, nothing shown
+        return
     storage = dashboard.storage_from(sys.argv[1:], os.environ)
     st.sidebar.title("autonn")
     st.sidebar.caption(f"database: `{display_url(storage)}`")

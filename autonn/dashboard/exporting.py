@@ -25,8 +25,13 @@ def export_zip(name: str, storage: str, *, trial: int, pick: str | None = None) 
     and zip the package folder.
 
     Raises ImportError while autonn.package is not installed, and autonn's own errors (a trial
-    that cannot be exported, artifacts out of reach) with their messages.
+    that cannot be exported, artifacts out of reach) with their messages; UsageError when called
+    from a page whose visitor lacks the dashboard's token (the page's gate should have stopped
+    it: this keeps an export out of reach even if a later change draws the button before it).
     """
+    from autonn.dashboard._auth import require_session
+
+    require_session()
     from autonn.package import export  # lazy: the page works without it
 
     folder = f"{name}-trial{trial}"

@@ -4,6 +4,7 @@ dashboard's page and query tests; the real-search tests use the session's `digit
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -12,6 +13,24 @@ import pytest
 
 from autonn.store import Search, SearchInfo, TrialRecord, open_storage
 from tests.dashboard.synthetic import write_search
+
+
+@pytest.fixture(autouse=True)
+def page_on_loopback():
+    """AppTest runs the page with Streamlit's server.address unset, which for a real server means
+    every address, where the page shows nothing without a token (autonn/dashboard/_auth.py). The
+    page tests are of a dashboard on loopback, as `autonn dashboard` serves it by default."""
+    if "streamlit" not in sys.modules:  # no AppTest in this test: nothing to set
+        yield
+        return
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    try:
+        yield
+    finally:
+        config.set_option("server.address", before)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def test_serve_runs_streamlit_on_the_app_with_the_storage(monkeypatch):
             return 3
 
     monkeypatch.setattr(subprocess, "Popen", Proc)
-    assert dashboard.serve("sqlite:///x.db", host="0.0.0.0", port=9999) == 3
+    assert dashboard.serve("sqlite:///x.db", host="0.0.0.0", port=9999, no_auth=True) == 3
     cmd = seen["cmd"]
     assert cmd[1:4] == [str(dashboard.SERVER), "run", str(dashboard.APP)]
     flags = dict(zip(cmd[4::2], cmd[5::2], strict=False))
