@@ -1,7 +1,9 @@
 """The autonn dashboard page. Widgets only: data comes from `queries`, figures from `figures`.
 
-Run it with `autonn dashboard --storage URL` (or `python -m streamlit run dashboard/app.py --
---storage URL`). It only reads the database, through `autonn.store`.
+Run it with `autonn dashboard --storage URL` (or `python -m streamlit run dashboard/app.py
+--server.address 127.0.0.1 -- --storage URL`: Streamlit's default address is every address, where
+the page shows nothing without the token `autonn dashboard` makes; see `_auth`). It only reads the
+database, through `autonn.store`.
 """
 
 from __future__ import annotations
