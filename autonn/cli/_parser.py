@@ -17,7 +17,14 @@ from autonn.cli import _commands
 from autonn.limits import DEVICES
 from autonn.store import DEFAULT_STORAGE
 from autonn.task import TASKS
-from autonn.tune._config import SAMPLERS, SCHEDULERS, TARGETS, RunConfig, SearchConfig
+from autonn.tune._config import (
+    PRECISIONS,
+    SAMPLERS,
+    SCHEDULERS,
+    TARGETS,
+    RunConfig,
+    SearchConfig,
+)
 
 DEBUG_HELP = "show tracebacks and Ray's logs"
 SEARCH = {f.name: f.default for f in fields(SearchConfig)}
@@ -255,15 +262,23 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         "--gpus-per-trial",
         type=float,
         default="0",
-        help="GPUs per trial; 0.25 packs four trials on a GPU (default: %(default)s)",
+        help="GPUs per trial; 0.25 packs four trials on a GPU. A trial given a share on a worker "
+        "whose torch has no CUDA fails (default: %(default)s)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=SEARCH["precision"],
+        help="number format of training: fp32, or mixed precision bf16 or fp16 (autocast; TF32 "
+        "on GPUs); auto is bf16 on GPUs that have it, fp32 on CPUs (default: %(default)s)",
     )
     p.add_argument("--max-concurrent", type=int, help="trials at once (default: what fits)")
     p.add_argument(
         "--max-failures",
         type=int,
         default=RUN["max_failures"],
-        help="times a trial is run again when its worker process or node dies (default: "
-        "%(default)s)",
+        help="times a trial is run again when its worker process or node dies, or its GPU "
+        "runs out of memory (default: %(default)s)",
     )
     p.add_argument(
         "--artifacts",

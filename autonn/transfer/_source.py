@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
     from autonn.data import Dataset
 
+# Inputs per teacher forward pass: big enough to keep a GPU busy, small enough that a batch of
+# 32x32 RGB images (48 MB in fp32) fits beside the trials packed on the same GPU.
+TEACHER_BATCH = 4096
+
 
 @dataclass(frozen=True)
 class ModelSource:
@@ -121,9 +125,10 @@ def check_teacher(source: ModelSource, data: Dataset) -> None:
         )
 
 
-def source_model(source: ModelSource, data: Dataset) -> nn.Module:
-    """The source as a model to run (eval mode), cached per process: workers are reused."""
-    return _model(source.to_json(), data.input_shape, data.n_outputs)
+def source_model(source: ModelSource, data: Dataset, device: str = "cpu") -> nn.Module:
+    """The source as a model to run (eval mode) on `device`, cached per process: workers are
+    reused, and a teacher stays on the trial's GPU from one trial to the next."""
+    return _model(source.to_json(), data.input_shape, data.n_outputs, device)
 
 
 def source_state(source: ModelSource) -> dict[str, torch.Tensor]:
@@ -131,26 +136,36 @@ def source_state(source: ModelSource) -> dict[str, torch.Tensor]:
     return _state(source.to_json())
 
 
-def teacher_outputs(model: nn.Module, x) -> torch.Tensor:
-    """The teacher's raw outputs (logits, or the standardised target) for inputs `x`."""
+def teacher_outputs(
+    model: nn.Module, x, *, device: str = "cpu", batch: int = TEACHER_BATCH
+) -> torch.Tensor:
+    """The teacher's raw outputs (logits, or the standardised target) for inputs `x` (numpy), on
+    `device`, where the model must be (see source_model). Batch by batch: only one batch of
+    inputs is copied to the device at a time, and only the outputs (n x classes) stay there."""
     import torch
 
     # No .eval(): an exported program has no train mode to leave (and refuses the call); a
     # rebuilt trial model was put in eval mode when it was built.
     with torch.no_grad():
-        x = torch.from_numpy(x)
-        return torch.cat([model(x[i : i + 4096]) for i in range(0, len(x), 4096)])
+        return torch.cat(
+            [model(torch.from_numpy(x[i : i + batch]).to(device)) for i in range(0, len(x), batch)]
+        )
 
 
 @functools.lru_cache(maxsize=4)
-def _model(source_json: str, input_shape: tuple[int, ...], n_outputs: int) -> nn.Module:
+def _model(source_json: str, input_shape: tuple[int, ...], n_outputs: int, device: str):
     import torch
 
     source = ModelSource.from_json(source_json)
     with tempfile.TemporaryDirectory(prefix="autonn-source-") as tmp:
         files = _fetch(source, Path(tmp))
         if source.space is None:
-            return torch.export.load(files / PROGRAM).module()
+            program = torch.export.load(files / PROGRAM)
+            if device != "cpu":  # a program's constants move with it only through this pass
+                from torch.export.passes import move_to_device_pass
+
+                program = move_to_device_pass(program, device)
+            return program.module()
         from autonn.compress import fit_to_state_dict
         from autonn.space import load_space
 
@@ -158,7 +173,8 @@ def _model(source_json: str, input_shape: tuple[int, ...], n_outputs: int) -> nn
         state = torch.load(files / WEIGHTS, map_location="cpu", weights_only=True)
         # fit_to_state_dict shapes the model to the weights: pruned, factorised, or another
         # data set's classifier.
-        return fit_to_state_dict(config.build(tuple(input_shape), n_outputs), state).eval()
+        model = fit_to_state_dict(config.build(tuple(input_shape), n_outputs), state)
+        return model.to(device).eval()
 
 
 @functools.lru_cache(maxsize=4)

@@ -14,6 +14,7 @@ from autonn.task import get_task
 SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.tune._scheduler
 SAMPLERS = ("tpe", "nsga2", "random")
 TARGETS = ("onnx", "litert", "tflm")  # see autonn.target
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # training's number format: autonn.train._precision
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 
@@ -39,6 +40,9 @@ class SearchConfig:
         adds its RAM and flash, less the `reserve` share kept for the application, as limits.
     floor: the share of the gap between the trivial predictor and the best trial that a trial
         must close to be on the front (0: better than the trivial predictor is enough).
+    precision: the number format trials train in: "fp32", or mixed precision "bf16" or "fp16"
+        (autocast; fp16 with loss scaling). "auto": bf16 on a GPU with bf16 units, fp32 on a
+        CPU. On a GPU, fp32 matrix products use TF32. Each trial stores the one it used.
     scheduler: how weak trials are stopped early (stored as PRUNED): "moasha" ranks them at each
         rung on the validation metric and the size they will ship, "asha" on the metric alone,
         "fifo" stops none.
@@ -79,6 +83,7 @@ class SearchConfig:
     device: str | None = None
     reserve: float = RESERVE
     floor: float = FLOOR
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         task = get_task(self.task)
@@ -118,6 +123,10 @@ class SearchConfig:
             raise ConfigError("target", f"must be one of {', '.join(TARGETS)}", self.target)
         if not 0 <= self.floor <= 1:
             raise ConfigError("floor", "must be between 0 and 1", self.floor)
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                "precision", f"must be one of {', '.join(PRECISIONS)}", self.precision
+            )
         object.__setattr__(self, "limits", tuple(self.limits))
         self.all_limits  # noqa: B018 - every limit and the device parse now, or say what is wrong
         if self.name is not None and not _NAME.match(self.name):
@@ -159,8 +168,9 @@ class RunConfig:
     max_concurrent: trials at once; None lets the free CPUs/GPUs decide.
     reuse_actors: run the next trial in the same worker process (saves about a second a trial;
         turn off if a space leaks memory between trials).
-    max_failures: times a trial is run again when its worker process or node dies, before it
-        is stored as FAIL. A trial that fails in its own code is never retried.
+    max_failures: times a trial is run again when its worker process or node dies, or its GPU
+        runs out of memory, before it is stored as FAIL. A trial that fails in its own code is
+        never retried.
     """
 
     storage: str = DEFAULT_STORAGE

@@ -215,6 +215,7 @@ def _tune(
         init_from=init_from.to_json() if init_from else None,
         target=config.target,
         limits=tuple(limit.text for limit in config.all_limits),
+        precision=config.precision,
     )
     feasibility = Feasibility(
         config.metric,

@@ -16,7 +16,7 @@ from autonn.store import COSTS_BEFORE_TRAINING, OBJECTIVES, pack_attrs, quality_
 from autonn.task import METRICS
 from autonn.transfer import ModelSource
 from autonn.transfer._source import best_trial_source
-from autonn.tune._failures import RetryLog, worker_lost_reason
+from autonn.tune._failures import RetryLog
 from autonn.tune._protocol import (
     ATTRS,
     CURVE,
@@ -106,8 +106,10 @@ class AutonnSearcher(Searcher):
             attrs.update({c: int(result[c]) for c in COSTS_BEFORE_TRAINING if c in result})
         elif error or FAILED in result:
             state = TrialState.FAIL
-            lost = worker_lost_reason(retries, self._retries.max_failures)
-            attrs["fail_reason"] = result.get(FAILED, lost)
+            # Without a FAILED report the last try errored: its worker died, or it ran out of a
+            # resource (RetryLog kept which, and says so; see autonn.tune._failures).
+            failed = {"fail_reason": result[FAILED]} if FAILED in result else None
+            attrs.update(failed or self._retries.failure(trial_id))
         elif result.get(FINAL):
             state = TrialState.COMPLETE
             values = [float(result[o]) for o in self._objectives]

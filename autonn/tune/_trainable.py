@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ray
 from ray import tune
 
 from autonn.data import Dataset
@@ -21,6 +20,14 @@ from autonn.store import trial_location, upload
 from autonn.transfer import ModelSource, source_model, source_state
 from autonn.transfer._source import teacher_outputs
 from autonn.trial import run_trial
+from autonn.tune._failures import RESOURCE_FAILED, ResourceFailure
+from autonn.tune._gpu import (
+    free_cached_memory,
+    is_out_of_memory,
+    out_of_memory_reason,
+    placement,
+    trial_device,
+)
 from autonn.tune._protocol import (
     ATTRS,
     CURVE,
@@ -53,6 +60,7 @@ class TrialPlan:
     target: str = "onnx"  # the runtime each trial ships to (autonn.target)
     limits: tuple[str, ...] = ()  # Limit texts; those on costs known before training are checked
     # before it trains
+    precision: str = "auto"  # training's number format (autonn.train._precision)
 
 
 @functools.lru_cache(maxsize=4)
@@ -64,13 +72,24 @@ def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None
     number = config[TRIAL_KEY]
     params = {k: v for k, v in config.items() if k not in (TRIAL_KEY, TEACHER_KEY)}
     teacher = ModelSource.from_json(config[TEACHER_KEY]) if TEACHER_KEY in config else None
+    resource = None
     try:
         tune.report(_run(number, params, data, plan, teacher))
     except TrialFailed as exc:
-        tune.report({FAILED: str(exc)})  # the driver stores the reason; the search goes on
+        # The driver stores the reason, and where it ran; the search goes on.
+        tune.report({FAILED: str(exc), ATTRS: json.dumps(placement(plan.use_gpu))})
     except Exception as exc:
-        logger.exception("trial %d failed", number)
-        tune.report({FAILED: f"{type(exc).__name__}: {exc}"})
+        if is_out_of_memory(exc):  # the GPU's state, shared with its neighbours: a retry's
+            resource = out_of_memory_reason(exc)
+        else:
+            logger.exception("trial %d failed", number)
+            failed = f"{type(exc).__name__}: {exc}"
+            tune.report({FAILED: failed, ATTRS: json.dumps(placement(plan.use_gpu))})
+    if plan.use_gpu:  # out of the except block: the error's frames no longer hold its tensors
+        free_cached_memory()
+    if resource is not None:  # Tune runs the trial again in a fresh worker (--max-failures)
+        tune.report({RESOURCE_FAILED: resource})
+        raise ResourceFailure(resource)
 
 
 def _costs_before_training(config, data: Dataset, plan: TrialPlan) -> dict[str, float]:
@@ -103,15 +122,19 @@ def _cost_limits(plan: TrialPlan):
     return [lim for lim in parse_limits(plan.limits) if lim.name in COSTS_BEFORE_TRAINING]
 
 
-def _transfer(config, data: Dataset, plan: TrialPlan, teacher: ModelSource | None) -> dict:
-    """What the trial learns from earlier models: its teacher's outputs on the training split,
-    the weights it starts from, and the attributes naming them."""
+def _transfer(
+    config, data: Dataset, plan: TrialPlan, teacher: ModelSource | None, device: str
+) -> dict:
+    """What the trial learns from earlier models: its teacher's outputs on the training split
+    (computed on the trial's device), the weights it starts from, and the attributes naming
+    them."""
     out: dict[str, Any] = {"attrs": {}}
     if config.compress.distill_alpha > 0:
         # None: no trial had completed when this one started, so it learns from labels alone.
         out["attrs"]["teacher"] = teacher.label if teacher else None
         if teacher is not None:
-            out["teacher"] = teacher_outputs(source_model(teacher, data), data.x_train)
+            model = source_model(teacher, data, device)
+            out["teacher"] = teacher_outputs(model, data.x_train, device=device)
     if plan.init_from:
         source = ModelSource.from_json(plan.init_from)
         out["init_state"] = source_state(source)
@@ -128,19 +151,23 @@ def _run(
 ) -> dict[str, Any]:
     import torch
 
+    from autonn.train._precision import resolve_precision
+
     torch.set_num_threads(plan.threads)
-    device = "cuda" if plan.use_gpu and torch.cuda.is_available() else "cpu"
     config = _space(plan.space).rebuild(params)
+    # A GPU share on a worker without CUDA fails here, in one line, before any work on the CPU.
+    device = trial_device(plan.use_gpu)
+    where = {"device": device, **placement(plan.use_gpu)}
     try:
         costs = _costs_before_training(config, data, plan)
     except TargetCannotRun as exc:  # infeasible on this target whatever it would learn
         refused = {f"{plan.target} runs it": 1.0}
-        attrs = {"device": device, "unsupported": str(exc)}
+        attrs = {**where, "unsupported": str(exc)}
         return {INFEASIBLE: json.dumps(refused), ATTRS: json.dumps(attrs)}
     refused = broken(_cost_limits(plan), costs)
     if refused:  # not trained: the driver stores it with its costs and what it breaks
-        return {INFEASIBLE: json.dumps(refused), **costs, ATTRS: json.dumps({"device": device})}
-    learn = _transfer(config, data, plan, teacher)
+        return {INFEASIBLE: json.dumps(refused), **costs, ATTRS: json.dumps(where)}
+    learn = _transfer(config, data, plan, teacher, device)
     known = costs  # sent with each rung report: a trial stopped early keeps its costs too
     curve: list[float] = []
 
@@ -149,6 +176,7 @@ def _run(
         if epoch in plan.report_epochs:
             tune.report({EPOCH: epoch, plan.metric: score, CURVE: json.dumps(curve), **known})
 
+    precision = resolve_precision(plan.precision, device)  # stored: what "auto" came to here
     location = trial_location(plan.artifacts, plan.search, number)
     with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:
         outcome = run_trial(
@@ -158,6 +186,7 @@ def _run(
             max_epochs=plan.max_epochs,
             out_dir=Path(tmp),
             device=device,
+            precision=precision,
             report=report,
             metric=plan.metric,
             teacher=learn.get("teacher"),
@@ -165,8 +194,6 @@ def _run(
             target=plan.target,
         )
         upload(Path(tmp), location)
-    # The hostname alone cannot tell apart two nodes on one machine (or two pods on one host).
-    node_id = ray.get_runtime_context().get_node_id()
-    attrs = {**outcome.attrs, "artifacts": location, "device": device, "node_id": node_id}
+    attrs = {**outcome.attrs, "artifacts": location, **where, "precision": precision}
     attrs.update(learn["attrs"])
     return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}

@@ -146,3 +146,18 @@ def test_a_teacher_for_other_inputs_or_classes_is_refused_before_the_search(tmp_
         check_teacher(source, digits)
     with pytest.raises(UsageError, match=r"cannot take this data's inputs \(13,\)"):
         check_teacher(source, wine)
+
+
+def test_teacher_outputs_come_batch_by_batch_on_the_trials_device():
+    from autonn.transfer._source import teacher_outputs
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3)).eval()
+    x = torch.randn(23, 4).numpy()
+    sizes = []
+    model.register_forward_hook(lambda mod, args, out: sizes.append(len(args[0])))
+    got = teacher_outputs(model, x, device="cpu", batch=10)
+    assert sizes == [10, 10, 3]  # never all of x at once
+    assert got.device.type == "cpu" and got.shape == (23, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(got, model(torch.from_numpy(x)))
