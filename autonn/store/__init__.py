@@ -30,7 +30,6 @@ from autonn.store._records import (
     pack_attrs,
     quality_metric,
     state_word,
-    trial_record,
     upgrade_attrs,
 )
 
@@ -63,7 +62,6 @@ __all__ = [
     "sqlite_path",
     "study_id_of",
     "trial_location",
-    "trial_record",
     "upload",
     "LiveSearch",
 ]

@@ -53,9 +53,9 @@ def open_storage(url: str, *, create: bool = False):
 
 class Reader:
     """Plain SELECTs on Optuna's tables, for reading only: a SQLAlchemy engine with the same
-    settings as the storage's, without setting up Optuna's RDBStorage (importing Optuna and
-    alembic, creating missing tables and checking the schema version: about 0.4 s on a fresh
-    process). `rdb` opens that storage when a read falls back to Optuna's API."""
+    settings as the storage's, without setting up Optuna's RDBStorage (importing alembic,
+    creating missing tables and checking the schema version: about 0.4 s on a fresh process).
+    `rdb` opens that storage when a read fails, to create or check the schema (_query.run)."""
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -1,4 +1,4 @@
-"""Read-side records of a search and its trials, built from Optuna's frozen objects."""
+"""Read-side records of a search and its trials (built by _query, the one read path)."""
 
 from __future__ import annotations
 
@@ -230,17 +230,3 @@ class Search:
             if t.number == number:
                 return t
         raise KeyError(number)
-
-
-def trial_record(frozen, objectives: tuple[str, ...]) -> TrialRecord:
-    values = dict(zip(objectives, frozen.values, strict=True)) if frozen.values else {}
-    return TrialRecord(
-        number=frozen.number,
-        state=frozen.state.name,
-        values=values,
-        params=dict(frozen.params),
-        attrs=upgrade_attrs(frozen.user_attrs),
-        started=frozen.datetime_start,
-        finished=frozen.datetime_complete,
-        metric=quality_metric(objectives),
-    )

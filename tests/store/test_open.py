@@ -34,7 +34,8 @@ def test_empty_database_lists_nothing(tmp_path):
 
 
 def test_reading_does_not_set_up_optunas_storage(tmp_path):
-    """list_searches and LiveSearch read with plain SELECTs: no Optuna, no alembic (0.4 s)."""
+    """list_searches and LiveSearch read with plain SELECTs: Optuna's storage is not set up (that
+    imports alembic and checks the schema, 0.4 s); Optuna decodes the params, nothing more."""
     import subprocess
     import sys
 
@@ -46,7 +47,7 @@ def test_reading_does_not_set_up_optunas_storage(tmp_path):
         "import sys; from autonn.store import LiveSearch, list_searches; "
         f"assert [i.name for i in list_searches({url!r})] == ['s']; "
         f"assert len(LiveSearch('s', {url!r}).refresh().trials) == 5; "
-        "print(sorted(m for m in ('optuna', 'alembic') if m in sys.modules))"
+        "print(sorted(m for m in sys.modules if m.startswith('alembic')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
