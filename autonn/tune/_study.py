@@ -51,7 +51,8 @@ def create_study(
             "choose another --name, or add --resume to continue it"
         ) from None
     study.set_user_attr(CONFIG_ATTR, _stored_config(name, config, run, space, data))
-    lease = Lease(study)
+    # A new search: a lease row left by a deleted search of the same name means nothing.
+    lease = take(open_storage(run.storage), name, force=True)
     for params in config.enqueue:  # stored as WAITING trials, so a resume still runs them
         study.enqueue_trial(params)
     return study, lease
@@ -92,8 +93,8 @@ def resume_study(
             f"cannot resume {name!r} with different settings: {shown}; "
             "give the settings it was started with, or start a new search"
         )
-    lease = take(study, force=force)  # before its RUNNING trials are taken for a dead driver's
     storage = open_storage(run.storage)
+    lease = take(storage, name, force=force)  # before its RUNNING trials are taken as a dead one's
     study_id = storage.get_study_id_from_name(name)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
