@@ -147,6 +147,13 @@ def _search(add) -> None:
         help="epoch budget per trial (default: %(default)s)",
     )
     p.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="score each trial by K-fold cross-validation (K+1 trainings per trial); 0: one "
+        "validation split (default: 5 folds below 1,000 training and validation rows, else 0)",
+    )
+    p.add_argument(
         "--sampler",
         choices=SAMPLERS,
         default=SEARCH["sampler"],

@@ -15,6 +15,7 @@ SCHEDULERS = ("moasha", "asha", "fifo")  # see autonn.tune._scheduler
 SAMPLERS = ("tpe", "nsga2", "random")
 TARGETS = ("onnx", "litert", "tflm")  # see autonn.target
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # training's number format: autonn.train._precision
+MAX_FOLDS = 20  # more folds than this cost far more than they steady the score
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 
@@ -43,6 +44,10 @@ class SearchConfig:
     precision: the number format trials train in: "fp32", or mixed precision "bf16" or "fp16"
         (autocast; fp16 with loss scaling). "auto": bf16 on a GPU with bf16 units, fp32 on a
         CPU. On a GPU, fp32 matrix products use TF32. Each trial stores the one it used.
+    folds: score each trial by k-fold cross-validation over the training and validation rows
+        (k models per trial, plus the one it ships: k + 1 times the training). 0: one validation
+        split. None: 5 folds when there are fewer than 1,000 such rows, else one split (see
+        autonn.data._folds).
     scheduler: how weak trials are stopped early (stored as PRUNED): "moasha" ranks them at each
         rung on the validation metric and the size they will ship, "asha" on the metric alone,
         "fifo" stops none.
@@ -84,6 +89,7 @@ class SearchConfig:
     reserve: float = RESERVE
     floor: float = FLOOR
     precision: str = "auto"
+    folds: int | None = None
 
     def __post_init__(self) -> None:
         task = get_task(self.task)
@@ -126,6 +132,10 @@ class SearchConfig:
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 "precision", f"must be one of {', '.join(PRECISIONS)}", self.precision
+            )
+        if self.folds is not None and not (self.folds == 0 or 2 <= self.folds <= MAX_FOLDS):
+            raise ConfigError(
+                "folds", f"must be 0 (one validation split) or 2 to {MAX_FOLDS}", self.folds
             )
         object.__setattr__(self, "limits", tuple(self.limits))
         self.all_limits  # noqa: B018 - every limit and the device parse now, or say what is wrong

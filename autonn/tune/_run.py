@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autonn.data import Dataset, load_dataset
+from autonn.data._folds import default_folds
 from autonn.errors import SearchInterrupted, UsageError
 from autonn.space import SearchSpace, load_space
 from autonn.store import (
@@ -54,8 +55,8 @@ def search(
     force: resume even though another driver seems to run the search (its heartbeat is fresh).
     """
     run = run or RunConfig()
-    if resume:  # checked before the data loads and Ray starts: a typo costs a second, not twelve
-        _check_resumable(config.name, run.storage)
+    # checked before the data loads and Ray starts: a typo costs a second, not twelve
+    stored = _check_resumable(config.name, run.storage) if resume else None
     space = load_space(config.space).for_formats(get_target(config.target).formats)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
@@ -68,6 +69,9 @@ def search(
     model = _check_space(space, data, config)
     name = config.name or default_name(config)
     sources = _sources(config, run, name, data, model)
+    if config.folds is None:  # decided by the data's size when the search starts; then stored
+        folds = stored.get("folds", 0) if stored is not None else default_folds(data)
+        config = dataclasses.replace(config, folds=folds)
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, lease, done = resume_study(name, config, run, space, data, force=force)
@@ -80,10 +84,21 @@ def search(
     return load_search(name, run.storage)
 
 
-def _check_resumable(name: str | None, storage: str) -> None:
+def _ship(data: Dataset):
+    """Put the splits (not raw_test) in Ray's object store once, for every trial; the driver then
+    reads them from there too, so it never holds a second copy (bench/big_data.py)."""
+    import ray
+
+    shipped = ray.put(data.for_workers())
+    return dataclasses.replace(ray.get(shipped), raw_test=data.raw_test), shipped
+
+
+def _check_resumable(name: str | None, storage: str) -> dict:
+    """The stored config of the search to resume; UsageError when there is none by that name."""
     if name is None:
         raise UsageError("resuming needs the name of the search to continue; give --name")
-    known = [s.name for s in list_searches(storage)]
+    searches = {s.name: s for s in list_searches(storage)}
+    known = list(searches)
     if name not in known:
         import difflib
 
@@ -96,6 +111,7 @@ def _check_resumable(name: str | None, storage: str) -> None:
 
 
 def _run_held(name, config, run, space, data, study, *, done: int, resume: bool, **sources) -> None:
+    return searches[name].config
     todo = config.trials - done
     if todo <= 0:
         logger.info("search %s already has %d trials; raise --trials to run more", name, done)
@@ -222,6 +238,7 @@ def _tune(
         config.all_limits,
         trivial=trivial,
         floor=config.floor,
+        folds=config.folds,
         best=best_feasible(study, config.metric),
     )
     retries = RetryLog(run.max_failures)
@@ -262,8 +279,18 @@ def _tune(
     finally:
         searcher.fail_unfinished(INTERRUPTED)
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
-    if finished < todo:  # Tune handles Ctrl-C itself: it stops the trials and returns
-        raise SearchInterrupted(
-            f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
-            f"finished is stored); add --resume --name {name} to the same command to continue it"
-        )
+    if finished < todo:  # Tune handles Ctrl-C (and SIGTERM, see _ray.py) itself: it stops the
+        # trials and returns
+        raise _stopped(name, done + finished, config.trials, uploads, sigterms() > terminated)
+
+
+def _stopped(name, stored: int, total: int, uploads, preempted: bool) -> SearchInterrupted:
+    """Why a search stopped short, as its last line says it; the exit code tells it apart."""
+    if uploads.tripped:
+        return SearchInterrupted(uploads.message(name, stored, total), exit_code=2)
+    how = "by SIGTERM " if preempted else ""
+    return SearchInterrupted(
+        f"search {name!r} stopped {how}after {stored} of {total} trials (what finished is "
+        f"stored); add --resume --name {name} to the same command to continue it",
+        exit_code=143 if preempted else 130,
+    )

@@ -14,6 +14,7 @@ from ray import tune
 
 from autonn.data import Dataset
 from autonn.errors import TargetCannotRun, TrialFailed
+from autonn.data._folds import pooled
 from autonn.limits import broken, parse_limits
 from autonn.space import load_space
 from autonn.store import trial_location, upload
@@ -64,6 +65,8 @@ class TrialPlan:
 
 
 @functools.lru_cache(maxsize=4)
+    workers: Any = None  # with --trial-timeout: the watchdog's WorkerBook (autonn.tune._watchdog)
+    folds: int = 0  # k > 1: each trial is scored by k-fold cross-validation (autonn.data._folds)
 def _space(spec: str):
     return load_space(spec)  # once per worker process: actors are reused across trials
 
@@ -143,6 +146,8 @@ def _transfer(
 
 
 def _run(
+            # k-fold trials train on the validation rows too (pooled), so the teacher covers them.
+            rows = pooled(data) if plan.folds else data
     number: int,
     params: dict[str, Any],
     data: Dataset,
@@ -197,3 +202,4 @@ def _run(
     attrs = {**outcome.attrs, "artifacts": location, **where, "precision": precision}
     attrs.update(learn["attrs"])
     return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}
+            folds=plan.folds,

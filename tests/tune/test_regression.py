@@ -74,6 +74,17 @@ def test_trials_store_rmse_in_the_targets_units_and_no_accuracy(diabetes_search,
     assert got == pytest.approx(t.test_score, rel=1e-5)
 
 
+def test_small_data_is_scored_by_five_folds_and_show_prints_the_spread(diabetes_search, capsys):
+    search, root = diabetes_search
+    assert search.info.config["folds"] == 5  # 353 training + validation rows: under 1,000
+    for t in search.trials:
+        assert t.attrs["folds"] == 5 and len(t.attrs["rmse_folds"]) == 5
+        assert t.score == pytest.approx(np.mean(t.attrs["rmse_folds"]))
+    table = _cli(capsys, "show", search.name, "--storage", f"sqlite:///{root}/autonn.db")
+    assert "mean±sd over 5 folds" in table
+    assert f"{search.pareto[0].score:.4f}±{search.pareto[0].attrs['rmse_std']:.3f}" in table
+
+
 def test_show_names_rmse_in_the_table_and_the_json(diabetes_search, capsys):
     search, root = diabetes_search
     storage = f"sqlite:///{root}/autonn.db"
@@ -98,7 +109,7 @@ def test_export_and_predict_in_the_targets_units(diabetes_search, diabetes, caps
     assert card["task"] == "regression" and card["metrics"]["val_rmse"] == exported.score
     assert card["verification"]["test_rmse"] == pytest.approx(exported.test_score, rel=0.005)
     markdown = (out / "MODEL_CARD.md").read_text()
-    assert "test rmse" in markdown
+    assert "test rmse" in markdown and "mean ± sd over 5 folds" in markdown
     for text in (markdown, (out / "model_card.json").read_text(), printed):
         assert "accuracy" not in text.lower()
 
