@@ -9,6 +9,11 @@ within a front broken by crowding distance, and lets the top 1/reduction_factor 
 
 Only Ray Tune's public `TrialScheduler` interface is used: the scheduler keeps its own rungs and
 looks at nothing of a trial but its `trial_id` and `status`.
+
+Every rung report is decided on Tune's event loop, and the first rung sees every trial: a rung
+keeps its results in numpy arrays and its fronts up to date one result at a time
+(`autonn.pareto.insert_rank`), so a decision among 10,000 results is a few vectorised passes
+(bench/pareto.py), where sorting them all in Python took about a minute.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 from ray.tune.experiment import Trial
 from ray.tune.schedulers import TrialScheduler
 
+from autonn import pareto
 from autonn.limits import floor_value
 
 logger = logging.getLogger("autonn.tune")
@@ -30,111 +37,83 @@ DIRECTIONS = ("min", "max")
 # A trial is stopped only once its rung holds this many results, its own included: with one or
 # two peers the comparison is mostly noise, which in a 20-trial search stops nearly everything.
 MIN_PEERS = 4
+# More feasible results than this joining a rung between two decisions (a resumed search's
+# stored trials, say) are ranked afresh rather than one at a time.
+MAX_INSERTS = 32
 
 Vector = tuple[float, ...]  # one trial's objectives, each turned so that lower is better
 
 
-# ----------------------------------------------------------------------------------------------
-# Pure ranking functions. Points are sequences of floats, all objectives to be minimised.
+class _Rung:
+    """The results recorded at one rung, in arrays that grow by doubling, and the Pareto ranks
+    of its feasible ones, kept up to date one insertion at a time: a decision at a rung of
+    10,000 results is a few vectorised passes, not a sort of them all in Python."""
 
+    def __init__(self, n_objectives: int) -> None:
+        self.ids: list[str] = []
+        self.row: dict[str, int] = {}
+        self.checked: list[dict[str, float]] = []  # for `save`, as recorded
+        self._d = n_objectives
+        self._grow(16)
+        self._ranked = 0  # rows 0.._ranked-1 are ranked: `in_front_set` says which
 
-def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
-    """Whether `a` is at least as good as `b` in every objective and better in one (minimising)."""
-    return all(x <= y for x, y in zip(a, b, strict=True)) and any(
-        x < y for x, y in zip(a, b, strict=True)
-    )
+    def _grow(self, capacity: int) -> None:
+        n = len(self.ids)
 
+        def grown(old: np.ndarray | None, shape, fill, dtype) -> np.ndarray:
+            new = np.full(shape, fill, dtype=dtype)
+            if old is not None:
+                new[:n] = old[:n]
+            return new
 
-def nondominated_fronts(points: Sequence[Sequence[float]]) -> list[list[int]]:
-    """Indices of `points` split into Pareto fronts, best first (Deb's fast non-dominated sort).
+        get = self.__dict__.get
+        self.vectors = grown(get("vectors"), (capacity, self._d), np.nan, float)
+        self.excess = grown(get("excess"), capacity, 0.0, float)  # sum over the limits
+        self.score = grown(get("score"), capacity, np.nan, float)  # the metric, for the floor
+        self.ranks = grown(get("ranks"), capacity, 0, np.int64)
+        self.ranked_in = grown(get("ranked_in"), capacity, False, bool)
 
-    Front 0 holds the points no other point dominates, front 1 those dominated only by front 0,
-    and so on. Equal points share a front. O(n^2 * objectives), plenty for a rung's few dozen.
-    """
-    n = len(points)
-    beaten_by = [0] * n  # how many points dominate i
-    beats: list[list[int]] = [[] for _ in range(n)]  # the points i dominates
-    for i in range(n):
-        for j in range(i + 1, n):
-            if dominates(points[i], points[j]):
-                beats[i].append(j)
-                beaten_by[j] += 1
-            elif dominates(points[j], points[i]):
-                beats[j].append(i)
-                beaten_by[i] += 1
-    fronts = []
-    front = [i for i in range(n) if beaten_by[i] == 0]
-    while front:
-        fronts.append(front)
-        following = []
-        for i in front:
-            for j in beats[i]:
-                beaten_by[j] -= 1
-                if beaten_by[j] == 0:
-                    following.append(j)
-        front = sorted(following)
-    return fronts
+    def __len__(self) -> int:
+        return len(self.ids)
 
+    def __contains__(self, trial_id: str) -> bool:
+        return trial_id in self.row
 
-def crowding_distances(points: Sequence[Sequence[float]]) -> list[float]:
-    """NSGA-II crowding distance of each point within one front: larger is lonelier, so better.
+    def add(self, trial_id: str, vector: Vector | None, excess: float, score, checked) -> None:
+        n = len(self.ids)
+        if n == len(self.excess):
+            self._grow(2 * n)
+        self.row[trial_id] = n
+        self.ids.append(trial_id)
+        self.checked.append(checked)
+        if vector is not None:
+            self.vectors[n] = vector
+        self.excess[n] = excess
+        self.score[n] = np.nan if score is None else score
 
-    Per objective, a point adds the gap between its two neighbours, divided by the objective's
-    range in the front; the points at either end of a range get infinity, so the extremes of a
-    front (the most accurate, the smallest) are always kept. An objective on which all points are
-    equal says nothing about spread and adds nothing.
-    """
-    n = len(points)
-    if n == 0:
-        return []
-    distance = [0.0] * n
-    for k in range(len(points[0])):
-        order = sorted(range(n), key=lambda i: points[i][k])
-        low, high = points[order[0]][k], points[order[-1]][k]
-        if high == low:
-            continue
-        distance[order[0]] = distance[order[-1]] = math.inf
-        for before, i, after in zip(order, order[1:], order[2:], strict=False):
-            distance[i] += (points[after][k] - points[before][k]) / (high - low)
-    return distance
+    def vector(self, row: int) -> list[float] | None:
+        v = self.vectors[row]
+        return None if np.isnan(v).any() else [float(x) for x in v]
 
-
-def pareto_order(
-    points: Sequence[Sequence[float] | None], violations: Sequence[float] | None = None
-) -> list[tuple[float, float, float]]:
-    """A sort key per point, lower is better: (violation, front, -crowding distance).
-
-    Constrained domination (Deb): a point that breaks a limit (violation > 0) ranks after every
-    feasible one, and infeasible points rank by how far they break them. A point that is None (an
-    objective missing or not finite) ranks after every complete one of its kind.
-    """
-    violations = violations or [0.0] * len(points)
-    keys: list[tuple[float, float, float]] = [(v, math.inf, 0.0) for v in violations]
-    feasible = [i for i, p in enumerate(points) if p is not None and violations[i] <= 0]
-    for rank, front in enumerate(nondominated_fronts([points[i] for i in feasible])):
-        members = [feasible[i] for i in front]
-        crowding = crowding_distances([points[i] for i in members])
-        for i, c in zip(members, crowding, strict=True):
-            keys[i] = (0.0, float(rank), -c)
-    return keys
-
-
-def survives(
-    points: Sequence[Sequence[float] | None],
-    index: int,
-    keep: int,
-    violations: Sequence[float] | None = None,
-) -> bool:
-    """Whether point `index` is among the best `keep` of `points` by `pareto_order`.
-
-    Ties go the point's way: it is out only if `keep` or more points rank strictly better (as
-    ASHA stops a trial only when it is strictly below the cutoff).
-    """
-    keys = pareto_order(points, violations)
-    return sum(key < keys[index] for key in keys) < keep
-
-
-# ----------------------------------------------------------------------------------------------
+    def rank(self, feasible: np.ndarray) -> None:
+        """Bring `ranks` up to date for the rows `feasible` marks (all rows, one bool each)."""
+        n, done = len(feasible), self._ranked
+        was = self.ranked_in[:done]
+        joined = np.flatnonzero(feasible[done:]) + done
+        if np.array_equal(was, feasible[:done]) and len(joined) <= MAX_INSERTS:
+            for row in joined:
+                members = np.flatnonzero(self.ranked_in[:row])
+                rank, ranks = pareto.insert_rank(
+                    self.vectors[members], self.ranks[members], self.vectors[row]
+                )
+                self.ranks[members], self.ranks[row] = ranks, rank
+                self.ranked_in[row] = True
+        else:  # the floor rose past some, or many joined at once: rank afresh
+            rows = np.flatnonzero(feasible)
+            self.ranks[rows] = pareto.nondominated_ranks(self.vectors[rows])
+            self.ranked_in[:n] = feasible
+        self.ranked_in[n:] = False
+        self._ranked = n
 
 
 class MOASHA(TrialScheduler):
@@ -219,13 +198,10 @@ class MOASHA(TrialScheduler):
         self._rungs = tuple(sorted(int(r) for r in rungs))
         self._reduction_factor = reduction_factor
         self._min_peers = int(min_peers)
-        # rung -> {trial id: vector, or None when an objective was missing or not finite}
-        self._recorded: dict[int, dict[str, Vector | None]] = {r: {} for r in self._rungs}
         self._limits = tuple(limits)
         self._floor = floor
         self._horizon = horizon
-        # rung -> {trial id: the values its limits and floor are checked on}
-        self._checked: dict[int, dict[str, dict]] = {r: {} for r in self._rungs}
+        self._recorded = {r: _Rung(len(self._objectives)) for r in self._rungs}
         self._num_stopped = 0
         self._num_remembered = 0
 
@@ -256,12 +232,10 @@ class MOASHA(TrialScheduler):
         it reached that rung. A stored trial that stopped early appears at the rungs it reached.
         """
         for rung, vectors in vectors_by_rung.items():
-            recorded = self._recorded[self._check_rung(rung)]
+            self._check_rung(rung)
             for values in vectors:
                 self._num_remembered += 1
-                key = f"stored-{self._num_remembered}"
-                recorded[key] = self._vector(values)
-                self._checked[rung][key] = self._check_values(values)
+                self._record(rung, f"stored-{self._num_remembered}", values)
 
     # -- Ray Tune's TrialScheduler interface ----------------------------------------------------
 
@@ -285,15 +259,11 @@ class MOASHA(TrialScheduler):
         rung = self._rung_for(trial.trial_id, result)
         if rung is None:
             return TrialScheduler.CONTINUE
-        recorded = self._recorded[rung]
-        recorded[trial.trial_id] = self._vector(result)
-        self._checked[rung][trial.trial_id] = self._check_values(result)
+        recorded = self._record(rung, trial.trial_id, result)
         if result.get("done") or len(recorded) < self._min_peers:
             return TrialScheduler.CONTINUE
-        ids = list(recorded)
-        keep = math.ceil(len(ids) / self._reduction_factor)
-        violations = self._violations(rung, ids)
-        if survives([recorded[i] for i in ids], ids.index(trial.trial_id), keep, violations):
+        keep = math.ceil(len(recorded) / self._reduction_factor)
+        if self._ahead(rung, recorded.row[trial.trial_id]) < keep:
             return TrialScheduler.CONTINUE
         self._num_stopped += 1
         logger.debug(
@@ -302,7 +272,7 @@ class MOASHA(TrialScheduler):
             self._time_attr,
             rung,
             keep,
-            len(ids),
+            len(recorded),
         )
         return TrialScheduler.STOP
 
@@ -310,8 +280,7 @@ class MOASHA(TrialScheduler):
         # A last result at a rung the trial had not reported at still informs later trials.
         rung = self._rung_for(trial.trial_id, result or {})
         if rung is not None:
-            self._recorded[rung][trial.trial_id] = self._vector(result)
-            self._checked[rung][trial.trial_id] = self._check_values(result)
+            self._record(rung, trial.trial_id, result)
 
     def on_trial_error(self, tune_controller, trial: Trial) -> None:
         pass  # what it recorded stays: its results were real
@@ -337,14 +306,21 @@ class MOASHA(TrialScheduler):
         )
 
     def save(self, checkpoint_path: str) -> None:
-        state = {str(r): {t: v for t, v in rec.items()} for r, rec in self._recorded.items()}
+        state = {
+            str(r): {t: rec.vector(i) for i, t in enumerate(rec.ids)}
+            for r, rec in self._recorded.items()
+        }
+        checked = {
+            str(r): dict(zip(rec.ids, rec.checked, strict=True))
+            for r, rec in self._recorded.items()
+        }
         with open(checkpoint_path, "w") as f:
             json.dump(
                 {
                     "recorded": state,
                     "num_stopped": self._num_stopped,
                     "num_remembered": self._num_remembered,
-                    "checked": {str(r): c for r, c in self._checked.items()},
+                    "checked": checked,
                 },
                 f,
             )
@@ -352,14 +328,15 @@ class MOASHA(TrialScheduler):
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path) as f:
             state = json.load(f)
+        checked = state.get("checked", {})
         for rung, recorded in state["recorded"].items():
-            self._recorded[self._check_rung(int(rung))] = {
-                t: None if v is None else tuple(v) for t, v in recorded.items()
-            }
+            rung = self._check_rung(int(rung))
+            self._recorded[rung] = _Rung(len(self._objectives))
+            for t, v in recorded.items():
+                values = checked.get(str(rung), {}).get(t, {})
+                self._add(rung, t, None if v is None else tuple(v), values)
         self._num_stopped = state["num_stopped"]
         self._num_remembered = state["num_remembered"]
-        for rung, checked in state.get("checked", {}).items():
-            self._checked[self._check_rung(int(rung))] = checked
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -388,30 +365,55 @@ class MOASHA(TrialScheduler):
                 continue
         return out
 
-    def _violations(self, rung: int, ids: list[str]) -> list[float]:
+    def _record(self, rung: int, trial_id: str, values: Mapping) -> _Rung:
+        self._add(rung, trial_id, self._vector(values), self._check_values(values))
+        return self._recorded[rung]
+
+    def _add(self, rung: int, trial_id: str, vector: Vector | None, checked: dict) -> None:
+        # A result's own excess over the limits never changes, so it is summed once, here.
+        excess = sum(limit.excess(checked.get(limit.name)) or 0.0 for limit in self._limits)
+        score = checked.get(next(iter(self._objectives)))
+        self._recorded[rung].add(trial_id, vector, excess, score, checked)
+
+    def _ahead(self, rung: int, row: int) -> int:
+        """How many results at `rung` rank strictly before `row`'s (`pareto.constrained_keys`):
+        feasible first, by front, then by crowding within the front."""
+        recorded = self._recorded[rung]
+        n = len(recorded)
+        violations = self._violations(rung)
+        feasible = ~np.isnan(recorded.vectors[:n]).any(axis=1) & (violations <= 0)
+        crowding = np.zeros(n)
+        if feasible[row]:  # its front and crowding matter only against its own front's
+            recorded.rank(feasible)
+            ranks = recorded.ranks[:n]
+            front = np.flatnonzero(feasible & (ranks == ranks[row]))
+            crowding[front] = pareto.crowding_distances(recorded.vectors[front])
+        else:  # every feasible result is ahead of it, whatever its front
+            ranks = np.zeros(n, dtype=np.int64)
+        keys = pareto.constrained_keys(violations, feasible, ranks, crowding)
+        return pareto.count_ahead(keys, row)
+
+    def _violations(self, rung: int) -> np.ndarray:
         """How far each result at `rung` breaks the limits and the floor; 0 for feasible ones."""
-        if not self._limits and self._floor is None:
-            return [0.0] * len(ids)
-        checked = [self._checked[rung].get(i, {}) for i in ids]
-        out = [
-            sum(limit.excess(c.get(limit.name)) or 0.0 for limit in self._limits) for c in checked
-        ]
-        if self._floor is not None:
-            metric = next(iter(self._objectives))
-            sign = self._sign[metric]  # 1 to minimise, -1 to maximise
-            scores = [c.get(metric) for c, v in zip(checked, out, strict=True) if v == 0]
-            scores = [s for s in scores if s is not None and math.isfinite(s)]
-            if scores:
-                trivial, share = self._floor
-                if self._horizon:
-                    share *= min(1.0, rung / self._horizon)
-                best = min(scores, key=lambda s: sign * s)
-                floor = floor_value(trivial, best, share)
-                gap = abs(floor - trivial) or 1.0
-                for k, c in enumerate(checked):
-                    score = c.get(metric)
-                    if score is not None and sign * (score - floor) > 0:
-                        out[k] += sign * (score - floor) / gap
+        recorded = self._recorded[rung]
+        n = len(recorded)
+        out = recorded.excess[:n].copy()
+        if self._floor is None:
+            return out
+        metric = next(iter(self._objectives))
+        sign = self._sign[metric]  # 1 to minimise, -1 to maximise
+        scores = recorded.score[:n]
+        usable = np.flatnonzero((out == 0) & np.isfinite(scores))
+        if len(usable):
+            trivial, share = self._floor
+            if self._horizon:
+                share *= min(1.0, rung / self._horizon)
+            best = scores[usable[np.argmin(sign * scores[usable])]]
+            floor = floor_value(trivial, float(best), share)
+            gap = abs(floor - trivial) or 1.0
+            below = sign * (scores - floor)
+            hit = below > 0  # NaN (no score) is never below it
+            out[hit] += below[hit] / gap
         return out
 
     def _vector(self, values: Mapping) -> Vector | None:
