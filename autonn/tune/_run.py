@@ -67,11 +67,11 @@ def search(
         )
         config = dataclasses.replace(config, enqueue=(*front, *config.enqueue))
     model = _check_space(space, data, config)
-    name = config.name or default_name(config)
-    sources = _sources(config, run, name, data, model)
     if config.folds is None:  # decided by the data's size when the search starts; then stored
         folds = stored.get("folds", 0) if stored is not None else default_folds(data)
         config = dataclasses.replace(config, folds=folds)
+    name = config.name or default_name(config)
+    sources = _sources(config, run, name, data, model)
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
     if resume:
         study, lease, done = resume_study(name, config, run, space, data, force=force)
@@ -82,15 +82,6 @@ def search(
     finally:
         lease.close()
     return load_search(name, run.storage)
-
-
-def _ship(data: Dataset):
-    """Put the splits (not raw_test) in Ray's object store once, for every trial; the driver then
-    reads them from there too, so it never holds a second copy (bench/big_data.py)."""
-    import ray
-
-    shipped = ray.put(data.for_workers())
-    return dataclasses.replace(ray.get(shipped), raw_test=data.raw_test), shipped
 
 
 def _check_resumable(name: str | None, storage: str) -> dict:
@@ -108,10 +99,10 @@ def _check_resumable(name: str | None, storage: str) -> dict:
             f"there is no search named {name!r} to resume in {display_url(storage)}{hint}; "
             "drop --resume to start it"
         )
+    return searches[name].config
 
 
 def _run_held(name, config, run, space, data, study, *, done: int, resume: bool, **sources) -> None:
-    return searches[name].config
     todo = config.trials - done
     if todo <= 0:
         logger.info("search %s already has %d trials; raise --trials to run more", name, done)
@@ -231,6 +222,7 @@ def _tune(
         init_from=init_from.to_json() if init_from else None,
         target=config.target,
         limits=tuple(limit.text for limit in config.all_limits),
+        folds=config.folds,
         precision=config.precision,
     )
     feasibility = Feasibility(
@@ -238,7 +230,6 @@ def _tune(
         config.all_limits,
         trivial=trivial,
         floor=config.floor,
-        folds=config.folds,
         best=best_feasible(study, config.metric),
     )
     retries = RetryLog(run.max_failures)
@@ -279,18 +270,8 @@ def _tune(
     finally:
         searcher.fail_unfinished(INTERRUPTED)
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
-    if finished < todo:  # Tune handles Ctrl-C (and SIGTERM, see _ray.py) itself: it stops the
-        # trials and returns
-        raise _stopped(name, done + finished, config.trials, uploads, sigterms() > terminated)
-
-
-def _stopped(name, stored: int, total: int, uploads, preempted: bool) -> SearchInterrupted:
-    """Why a search stopped short, as its last line says it; the exit code tells it apart."""
-    if uploads.tripped:
-        return SearchInterrupted(uploads.message(name, stored, total), exit_code=2)
-    how = "by SIGTERM " if preempted else ""
-    return SearchInterrupted(
-        f"search {name!r} stopped {how}after {stored} of {total} trials (what finished is "
-        f"stored); add --resume --name {name} to the same command to continue it",
-        exit_code=143 if preempted else 130,
-    )
+    if finished < todo:  # Tune handles Ctrl-C itself: it stops the trials and returns
+        raise SearchInterrupted(
+            f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
+            f"finished is stored); add --resume --name {name} to the same command to continue it"
+        )

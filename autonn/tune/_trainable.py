@@ -13,8 +13,8 @@ from typing import Any
 from ray import tune
 
 from autonn.data import Dataset
-from autonn.errors import TargetCannotRun, TrialFailed
 from autonn.data._folds import pooled
+from autonn.errors import TargetCannotRun, TrialFailed
 from autonn.limits import broken, parse_limits
 from autonn.space import load_space
 from autonn.store import trial_location, upload
@@ -61,12 +61,11 @@ class TrialPlan:
     target: str = "onnx"  # the runtime each trial ships to (autonn.target)
     limits: tuple[str, ...] = ()  # Limit texts; those on costs known before training are checked
     # before it trains
+    folds: int = 0  # k > 1: each trial is scored by k-fold cross-validation (autonn.data._folds)
     precision: str = "auto"  # training's number format (autonn.train._precision)
 
 
 @functools.lru_cache(maxsize=4)
-    workers: Any = None  # with --trial-timeout: the watchdog's WorkerBook (autonn.tune._watchdog)
-    folds: int = 0  # k > 1: each trial is scored by k-fold cross-validation (autonn.data._folds)
 def _space(spec: str):
     return load_space(spec)  # once per worker process: actors are reused across trials
 
@@ -137,7 +136,9 @@ def _transfer(
         out["attrs"]["teacher"] = teacher.label if teacher else None
         if teacher is not None:
             model = source_model(teacher, data, device)
-            out["teacher"] = teacher_outputs(model, data.x_train, device=device)
+            # k-fold trials train on the validation rows too (pooled), so the teacher covers them.
+            rows = pooled(data) if plan.folds else data
+            out["teacher"] = teacher_outputs(model, rows.x_train, device=device)
     if plan.init_from:
         source = ModelSource.from_json(plan.init_from)
         out["init_state"] = source_state(source)
@@ -146,8 +147,6 @@ def _transfer(
 
 
 def _run(
-            # k-fold trials train on the validation rows too (pooled), so the teacher covers them.
-            rows = pooled(data) if plan.folds else data
     number: int,
     params: dict[str, Any],
     data: Dataset,
@@ -197,9 +196,9 @@ def _run(
             teacher=learn.get("teacher"),
             init_state=learn.get("init_state"),
             target=plan.target,
+            folds=plan.folds,
         )
         upload(Path(tmp), location)
     attrs = {**outcome.attrs, "artifacts": location, **where, "precision": precision}
     attrs.update(learn["attrs"])
     return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}
-            folds=plan.folds,
