@@ -3,6 +3,7 @@ preprocess raw inputs the same way later (export, predict)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,9 @@ class Dataset:
     # and the test split's raw rows (a DataFrame), what a user would give the exported predictor.
     tabular: TabularSpec | None = None
     raw_test: Any = None
+    # blake2b of the splits before standardisation (content_hash): a search stores it, and export
+    # refuses data whose splits hash otherwise. None for a Dataset built by hand.
+    split_hash: str | None = None
 
     @property
     def problem(self) -> Task:
@@ -60,6 +64,11 @@ class Dataset:
         """Raw numeric samples -> model inputs; tabular rows go through `tabular.encode` first."""
         return ((np.asarray(x, dtype=np.float32) - self.mean) / self.std).astype(np.float32)
 
+    def for_workers(self) -> Dataset:
+        """What trials need: the splits without `raw_test`, the test rows as a user gives them,
+        which only export's verification on the driver reads."""
+        return dataclasses.replace(self, raw_test=None)
+
     def summary(self) -> dict:
         return {
             "name": self.name,
@@ -69,12 +78,3 @@ class Dataset:
             "val": len(self.y_val),
             "test": len(self.y_test),
         }
-
-
-def fit_standardization(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean/std per feature (vectors) or per channel (C, ...): shapes broadcast to one sample."""
-    axes = (0,) if x.ndim == 2 else (0, *range(2, x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)[0]
-    std = x.std(axis=axes, keepdims=True)[0]
-    std = np.where(std > 1e-8, std, 1.0)  # constant features would divide by zero
-    return mean.astype(np.float32), std.astype(np.float32)

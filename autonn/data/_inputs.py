@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import math
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,85 @@ import numpy as np
 NUMBER, CATEGORY, EMPTY = "number", "category", "empty"
 
 
+# Bounds on what one file may hold, so that a hostile or mistaken file ends in one line instead of
+# exhausting memory: a table's columns, the length of its header line, and how much memory
+# reading a table takes per byte of file (parsed numbers and text cells, about 3x for pandas).
+MAX_COLUMNS = 10_000
+MAX_HEADER_BYTES = 4 << 20
+TABLE_EXPANSION = 3
+
+
 class InputError(ValueError):
     """Inputs the model cannot take; the message says why and what it takes."""
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can give without swapping (None: unknown)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:  # predict.py runs without psutil: Linux says it in /proc/meminfo
+        try:
+            with open("/proc/meminfo") as f:
+                kib = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable"))
+            return kib * 1024
+        except (OSError, StopIteration, ValueError):
+            return None
+
+
+def check_fits(path: str | Path, nbytes: int, what: str) -> None:
+    """InputError when reading `what` of `path` would take more memory than is available."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise InputError(
+            f"{path}: {what} would take about {_gib(nbytes)} of memory, but this machine has "
+            f"{_gib(free)} available; use a smaller file or a machine with more memory"
+        )
+
+
+def check_table(path: Path) -> None:
+    """Bound a .csv or .parquet before pandas reads it: its columns, and the memory its rows
+    will take relative to what is available."""
+    if path.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+        except ImportError:
+            return  # pandas says which engine is missing when it reads
+        except Exception as exc:  # pyarrow raises its own errors for a file that is not parquet
+            raise InputError(f"cannot read {path} as .parquet: {exc}") from exc
+        columns = meta.num_columns
+        nbytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    else:
+        columns = _csv_columns(path)
+        nbytes = path.stat().st_size * TABLE_EXPANSION
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"{path} has {columns} columns; autonn takes at most {MAX_COLUMNS}: select the "
+            "features to use, or save numeric samples as a .npz"
+        )
+    check_fits(path, nbytes, f"its rows ({_gib(path.stat().st_size)} on disk)")
+
+
+def _csv_columns(path: Path) -> int:
+    """How many columns the first line of a .csv names, reading at most MAX_HEADER_BYTES."""
+    with path.open("rb") as f:
+        line = f.readline(MAX_HEADER_BYTES)
+    if len(line) == MAX_HEADER_BYTES and not line.endswith(b"\n"):
+        raise InputError(
+            f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MiB; is it a .csv?"
+        )
+    text = line.decode("utf-8", errors="replace")
+    try:
+        return max((len(r) for r in csv.reader([text])), default=0)
+    except csv.Error as exc:
+        raise InputError(f"cannot read {path} as .csv: {exc}") from exc
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / (1 << 30):.2f} GiB" if nbytes >= 1 << 28 else f"{nbytes / (1 << 20):.1f} MiB"
 
 
 def import_pandas() -> Any:
@@ -62,7 +140,14 @@ class PackageInputs:
         if self.columns is not None:
             x = encode(rows_frame(x, [c["name"] for c in self.columns]), self.columns)
         x = as_batch(np.asarray(x), self.input_shape)
-        return np.ascontiguousarray((x.astype(np.float32) - self.mean) / self.std, np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # found just below, in one line
+            batch = np.ascontiguousarray((x.astype(np.float32) - self.mean) / self.std, np.float32)
+        if not np.isfinite(batch).all():
+            raise InputError(
+                f"inputs hold values beyond float32's range (largest {np.abs(x).max():.3g}); the "
+                "model takes float32 inputs"
+            )
+        return batch
 
     def read_inputs(self, path: str | Path) -> Any:
         """Raw inputs from a file (see `read_inputs`); for a package trained on table rows, a .csv
@@ -155,12 +240,13 @@ def read_rows(path: str | Path, *, text_columns: Sequence[str] = ()) -> Any:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"input file {path} does not exist")
+    check_table(path)
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype={c: str for c in text_columns} or None)
-    except (ValueError, OSError, ImportError) as exc:  # ImportError: no parquet engine
-        raise InputError(f"cannot read {path}: {exc}") from exc
+    except (ValueError, OSError, ImportError, csv.Error) as exc:  # ImportError: no parquet engine
+        raise InputError(f"cannot read {path}: {_first_line(exc)}") from exc
 
 
 def read_inputs(
@@ -174,10 +260,12 @@ def read_inputs(
         raise InputError(f"input file {path} does not exist")
     if path.suffix == ".npz":
         try:
+            with zipfile.ZipFile(path) as zf:  # bound the arrays before numpy reads them
+                check_fits(path, sum(i.file_size for i in zf.infolist()), "its arrays")
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
-        except (ValueError, OSError) as exc:
-            raise InputError(f"cannot read {path} as .npz: {exc}") from exc
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputError(f"cannot read {path} as .npz: {_first_line(exc)}") from exc
         if "x" in arrays:
             return arrays["x"]
         if len(arrays) == 1:  # np.savez(path, x) names it arr_0
@@ -185,22 +273,34 @@ def read_inputs(
         raise InputError(f"{path} has arrays {sorted(arrays)}; it needs one named 'x'")
     if path.suffix == ".npy":
         try:
+            check_fits(path, _npy_bytes(path), "its array")
             return np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise InputError(f"cannot read {path} as .npy: {exc}") from exc
+        except (ValueError, OSError, EOFError) as exc:
+            raise InputError(f"cannot read {path} as .npy: {_first_line(exc)}") from exc
     if path.suffix == ".csv":
         return _read_csv(path, label_column, n_features)
     raise InputError(f"inputs must be a .npy, a .npz (array x) or a .csv file, but got {path.name}")
 
 
 def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> np.ndarray:
-    with path.open(newline="") as f:
-        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
-    if not rows:
+    check_fits(path, path.stat().st_size * TABLE_EXPANSION, "its rows")
+    if _csv_columns(path) > MAX_COLUMNS:
+        raise InputError(f"{path} has more than {MAX_COLUMNS} columns")
+    try:
+        with path.open(newline="") as f:
+            return _parse_csv(path, csv.reader(f), label_column, n_features)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} as .csv: {_first_line(exc)}") from exc
+
+
+def _parse_csv(path: Path, reader, label_column: str | None, n_features: int | None):
+    """Numeric rows, one at a time (a list of cells per row would take far more memory)."""
+    rows = (r for r in reader if r and any(c.strip() for c in r))
+    first = next(rows, None)
+    if first is None:
         raise InputError(f"{path} holds no rows")
-    header = [c.strip() for c in rows[0]]
+    header = [c.strip() for c in first]
     has_header = not all(_is_number(c) for c in header)
-    body = rows[1:] if has_header else rows
     keep = list(range(len(header)))
     if has_header and label_column and label_column in header:
         keep.remove(header.index(label_column))
@@ -210,19 +310,46 @@ def _read_csv(path: Path, label_column: str | None, n_features: int | None) -> n
             f"{path}: the model takes {n_features} feature columns, but the file has "
             f"{len(keep)}{names}"
         )
-    x = np.empty((len(body), len(keep)), dtype=np.float64)
-    for i, row in enumerate(body):
+    parsed = []
+    for i, row in enumerate(rows if has_header else _chain(first, rows)):
         if len(row) != len(header):
             raise InputError(f"{path}: row {i + 1} has {len(row)} columns, the first {len(header)}")
+        values = np.empty(len(keep), dtype=np.float64)
         for j, col in enumerate(keep):
             try:
-                x[i, j] = float(row[col])
+                values[j] = float(row[col])
             except ValueError:
                 name = header[col] if has_header else f"column {col + 1}"
                 raise InputError(
                     f"{path}: {name} must be numeric, but row {i + 1} has {row[col]!r}"
                 ) from None
-    return x
+        parsed.append(values)
+    return np.stack(parsed) if parsed else np.empty((0, len(keep)), dtype=np.float64)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _npy_bytes(path: Path) -> int:
+    """The bytes of the array a .npy holds, from its header alone."""
+    with path.open("rb") as f:
+        shape, _, dtype = read_npy_header(f)
+    return math.prod(shape) * dtype.itemsize
+
+
+def read_npy_header(f) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) of the .npy whose header `f` is at; leaves `f` at its data."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    return np.lib.format.read_array_header_2_0(f)  # 3.0 differs only in how names are encoded
+
+
+def _first_line(exc: BaseException) -> str:
+    """A library's message, which may run over several lines, as one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

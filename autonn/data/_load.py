@@ -6,8 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from autonn.data._dataset import Dataset, fit_standardization
-from autonn.data._tabular import TabularSpec, read_table
+from autonn.data._arrays import (
+    content_hash,
+    count_nonfinite,
+    fit_standardization,
+    standardize_inplace,
+    take_splits,
+)
+from autonn.data._dataset import Dataset
+from autonn.data._inputs import check_fits
+from autonn.data._npz import read_npz
+from autonn.data._tabular import TabularSpec, read_table, usage_errors
 from autonn.errors import UsageError
 from autonn.task import TargetScaling, encode, get_task, is_text, looks_continuous
 
@@ -75,16 +84,17 @@ def _builtin(name: str):
 def _read_npz(path: Path):
     if not path.is_file():
         raise UsageError(f"data file {path} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"cannot read {path} as .npz: {exc}") from exc
+    with usage_errors():  # stored arrays are mapped from the file, not read (see _npz)
+        arrays = read_npz(path)
     missing = {"x", "y"} - set(arrays)
     if missing:
         raise UsageError(f"{path} has arrays {sorted(arrays)}; it needs 'x' and 'y'")
     if ("x_test" in arrays) != ("y_test" in arrays):
         raise UsageError(f"{path}: give both 'x_test' and 'y_test', or neither")
+    # The splits are float32 copies of the samples: the one full-size copy loading makes.
+    samples = sum(arrays[k].size for k in ("x", "x_test") if k in arrays)
+    with usage_errors():
+        check_fits(path, samples * 4, "its samples as float32 splits")
     return arrays["x"], arrays["y"], arrays.get("x_test"), arrays.get("y_test"), None
 
 
@@ -156,10 +166,10 @@ def _as_inputs(spec: str, name: str, x) -> np.ndarray:
             f"{spec}: {name} must be shaped (samples, features...) with at least 2 dims, but is "
             f"shaped {x.shape}"
         )
-    bad = int((~np.isfinite(x)).sum())
+    bad = count_nonfinite(x)  # a block at a time: x may be mapped, and larger than memory
     if bad:
         raise UsageError(f"{spec}: {name} holds {bad} NaN or infinite values; clean or impute them")
-    return x.astype(np.float32)
+    return x  # made float32 when split (take_splits): no full-size copy here
 
 
 def _as_labels(spec: str, name: str, y, n: int) -> np.ndarray:
@@ -217,52 +227,77 @@ def _split_regression(spec, x, y, x_test, y_test, seed) -> Dataset:
     from sklearn.model_selection import train_test_split
 
     # Not stratified: a continuous target has no classes to balance.
+    rows = np.arange(len(y))
+    test = None
     if x_test is None:
-        x, x_test, y, y_test = train_test_split(x, y, test_size=TEST_FRACTION, random_state=seed)
-    x_train, x_val, y_train, y_val = train_test_split(
-        x, y, test_size=VAL_FRACTION, random_state=seed
+        rows, test, y, y_test = train_test_split(
+            rows, y, test_size=TEST_FRACTION, random_state=seed
+        )
+    train, val, y_train, y_val = train_test_split(
+        rows, y, test_size=VAL_FRACTION, random_state=seed
     )
-    return _standardized(spec, (x_train, y_train, x_val, y_val, x_test, y_test), (),
-                         task="regression", target=TargetScaling.fit(y_train))  # fmt: skip
+    labels = (y_train, y_val, y_test)
+    scaling = TargetScaling.fit(y_train)
+    return _standardized(
+        spec, x, x_test, (train, val, test), labels, (), task="regression", target=scaling
+    )
 
 
 def _is_frame(x) -> bool:
     return hasattr(x, "columns") and hasattr(x, "iloc")
 
 
-def _standardized(spec, splits, classes, **task) -> Dataset:
-    x_train, y_train, x_val, y_val, x_test, y_test = splits
+def _standardized(spec, x, x_test, rows, labels, classes, **task) -> Dataset:
+    """The Dataset: x's `rows` (train, val, and test unless `x_test` is given) as float32 splits,
+    hashed as they are, then standardised in place with the training split's mean and std."""
+    train, val, test = rows
     tabular = raw_test = None
-    if _is_frame(x_train):  # fitted on the training rows only, then applied to every split
-        tabular = TabularSpec.fit(x_train)
-        raw_test = x_test  # its index: the rows' positions in the file
-        x_train, x_val, x_test = (tabular.encode(x) for x in (x_train, x_val, x_test))
-    mean, std = fit_standardization(x_train)
+    if _is_frame(x):  # fitted on the training rows only, then applied to every split
+        frames = [x.iloc[train], x.iloc[val], x_test if test is None else x.iloc[test]]
+        tabular = TabularSpec.fit(frames[0])
+        raw_test = frames[2]  # its index: the rows' positions in the file
+        with np.errstate(over="ignore"):  # checked below
+            splits = [tabular.encode(f).astype(np.float32) for f in frames]
+    elif test is None:
+        splits = [*take_splits(x, [train, val]), *take_splits(x_test, [np.arange(len(x_test))])]
+    else:
+        splits = take_splits(x, [train, val, test])
+    if any(count_nonfinite(s) for s in splits):  # float64 values past float32's range
+        raise UsageError(f"{spec}: some values lie beyond float32's range (3.4e38); scale them")
+    y_train, y_val, y_test = labels
+    digest = content_hash([splits[0], y_train, splits[1], y_val, splits[2], y_test])
+    mean, std = fit_standardization(splits[0])
+    x_train, x_val, x_test = (standardize_inplace(s, mean, std) for s in splits)
     return Dataset(
         name=spec,
-        x_train=((x_train - mean) / std).astype(np.float32),
+        x_train=x_train,
         y_train=y_train,
-        x_val=((x_val - mean) / std).astype(np.float32),
+        x_val=x_val,
         y_val=y_val,
-        x_test=((x_test - mean) / std).astype(np.float32),
+        x_test=x_test,
         y_test=y_test,
         classes=tuple(classes),
         mean=mean,
         std=std,
         tabular=tabular,
         raw_test=raw_test,
+        split_hash=digest,
         **task,
     )
 
 
 def _split(spec, x, y, x_test, y_test, classes, seed) -> Dataset:
+    """Stratified splits of row numbers, the same rows that splitting x itself would give (and
+    gave before 0.3), so a stored search's splits are rebuilt exactly."""
     from sklearn.model_selection import train_test_split
 
+    rows = np.arange(len(y))
+    test = None
     if x_test is None:
-        x, x_test, y, y_test = train_test_split(
-            x, y, test_size=TEST_FRACTION, stratify=y, random_state=seed
+        rows, test, y, y_test = train_test_split(
+            rows, y, test_size=TEST_FRACTION, stratify=y, random_state=seed
         )
-    x_train, x_val, y_train, y_val = train_test_split(
-        x, y, test_size=VAL_FRACTION, stratify=y, random_state=seed
+    train, val, y_train, y_val = train_test_split(
+        rows, y, test_size=VAL_FRACTION, stratify=y, random_state=seed
     )
-    return _standardized(spec, (x_train, y_train, x_val, y_val, x_test, y_test), classes)
+    return _standardized(spec, x, x_test, (train, val, test), (y_train, y_val, y_test), classes)

@@ -95,6 +95,15 @@ def rebuild_data(config: dict[str, Any], data: str | None = None) -> Dataset:
             f"the data {spec!r} is not what the search trained on ({'; '.join(changed)}), so its "
             "test split cannot verify the export"
         )
+    # Same shapes and counts can still be other values: an edited file, or rows in another order.
+    # Searches before 0.3 stored no hash; for them the counts above are all there is.
+    stored_hash = config.get("split_hash")
+    if stored_hash and stored_hash != dataset.split_hash:
+        raise UsageError(
+            f"the data {spec!r} holds other values than the search trained on (the hash of its "
+            f"splits is {dataset.split_hash[:12]}..., the search stored {stored_hash[:12]}...); "
+            "point --data at the unchanged file"
+        )
     return dataset
 
 

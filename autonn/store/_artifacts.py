@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autonn.errors import StoreError
+from autonn.errors import StoreError, UsageError
 
 
 def _is_uri(location: str) -> bool:
@@ -25,7 +25,17 @@ def artifact_root(root: str) -> str:
 
 def search_location(root: str, search: str) -> str:
     """The folder of one search's files (trials, and Tune's own state) under the artifact root."""
+    _check_folder_name(search)
     return f"{artifact_root(root)}/{search}"
+
+
+def _check_folder_name(search: str) -> None:
+    """A search's name becomes one folder under the root: it must not reach outside it."""
+    if search in ("", ".", "..") or any(c in search for c in "/\\\0"):
+        raise UsageError(
+            f"the search name {search!r} cannot name a folder under the artifact root (no '/', "
+            "'\\', '..' or empty name); use letters, digits, '_', '-' and '.'"
+        )
 
 
 def trial_location(root: str, search: str, number: int) -> str:

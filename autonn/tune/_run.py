@@ -73,6 +73,7 @@ def search(
     name = config.name or default_name(config)
     sources = _sources(config, run, name, data, model)
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
+    data, sources["shipped"] = _ship(data)
     if resume:
         study, lease, done = resume_study(name, config, run, space, data, force=force)
     else:
@@ -82,6 +83,15 @@ def search(
     finally:
         lease.close()
     return load_search(name, run.storage)
+
+
+def _ship(data: Dataset):
+    """Put the splits (not raw_test) in Ray's object store once, for every trial; the driver then
+    reads them from there too, so it never holds a second copy (bench/big_data.py)."""
+    import ray
+
+    shipped = ray.put(data.for_workers())
+    return dataclasses.replace(ray.get(shipped), raw_test=data.raw_test), shipped
 
 
 def _check_resumable(name: str | None, storage: str) -> dict:
@@ -181,6 +191,7 @@ def _tune(
     done,
     teacher: ModelSource | None = None,
     init_from: ModelSource | None = None,
+    shipped=None,  # the ObjectRef of data.for_workers() (_ship)
 ) -> None:
     # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
@@ -247,7 +258,13 @@ def _tune(
     )
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(
-        tune.with_resources(tune.with_parameters(trainable, data=data, plan=plan), resources),
+        # The data is in Ray's object store once (_ship); every trial maps it from there.
+        tune.with_resources(
+            tune.with_parameters(
+                trainable, data=data.for_workers() if shipped is None else shipped, plan=plan
+            ),
+            resources,
+        ),
         tune_config=tune.TuneConfig(
             search_alg=searcher,
             scheduler=scheduler,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ray
 from ray import tune
 
 from autonn.data import Dataset
@@ -70,7 +71,9 @@ def _space(spec: str):
     return load_space(spec)  # once per worker process: actors are reused across trials
 
 
-def trainable(config: dict[str, Any], *, data: Dataset, plan: TrialPlan) -> None:
+def trainable(config: dict[str, Any], *, data: Dataset | ray.ObjectRef, plan: TrialPlan) -> None:
+    if isinstance(data, ray.ObjectRef):  # put once by the driver; mapped here, not copied
+        data = ray.get(data)
     number = config[TRIAL_KEY]
     params = {k: v for k, v in config.items() if k not in (TRIAL_KEY, TEACHER_KEY)}
     teacher = ModelSource.from_json(config[TEACHER_KEY]) if TEACHER_KEY in config else None
