@@ -6,8 +6,13 @@
     ├── StoreError              the database cannot be opened, or a search/trial is not in it
     ├── MissingDependency       an optional package is not installed; says how to install it
     ├── TrialFailed             one trial failed (NaN loss, broken compression); the search goes on
-    │   └── TargetCannotRun     the target's converter or runtime cannot run the trial's model
-    └── SearchInterrupted       a search stopped before its last trial (Ctrl-C); CLI exit 130
+    │   ├── TargetCannotRun     the target's converter or runtime cannot run the trial's model
+    │   └── ArtifactsUnwritable a trial's files could not be stored (disk full, no permission)
+    └── SearchInterrupted       a search stopped before its last trial; CLI exit `exit_code`:
+                                130 Ctrl-C, 143 SIGTERM, 2 trials could not store their files
+
+    Terminated (a KeyboardInterrupt, not an AutonnError): SIGTERM reached the driver outside Tune's
+    loop; the CLI exits 143.
 
 The CLI prints an AutonnError's message as one line and exits 2; `--debug` adds the traceback.
 """
@@ -61,5 +66,25 @@ class TargetCannotRun(TrialFailed):
     offer). Found before training, it is a constraint the sampler learns from, not a bug."""
 
 
+class ArtifactsUnwritable(TrialFailed):
+    """A trial's files could not be written to the artifact root (no space left, permission
+    lost): the trial fails with the reason; a run of such failures stops the search."""
+
+
 class SearchInterrupted(AutonnError):
-    """A search stopped before all its trials ran; what finished is stored and it can resume."""
+    """A search stopped before all its trials ran; what finished is stored and it can resume.
+
+    exit_code: what the CLI exits with: 130 after Ctrl-C (SIGINT), 143 after SIGTERM (a scheduler
+    preempting the driver), 2 when trials could not store their files.
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM reached the driver where Ctrl-C would raise KeyboardInterrupt (outside Tune's
+    loop, which stops cleanly and raises SearchInterrupted instead)."""
+
+    exit_code = 143

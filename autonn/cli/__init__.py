@@ -14,6 +14,7 @@ its traceback is printed, with a line saying so, and the exit code is 1.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,19 +30,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.debug)
     try:
         return args.run(args) or 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (autonn.errors.Terminated): 128 + signal
         print("autonn: interrupted", file=sys.stderr)
-        return 130
+        return _exit(getattr(exc, "exit_code", 130), now=argv is None)
     except Exception as exc:
-        return _failed(exc, debug=args.debug)
+        return _exit(_failed(exc, debug=args.debug), now=argv is None)
+
+
+def _exit(code: int, *, now: bool) -> int:
+    """The exit code; after SIGTERM on the command line, the process ends here at once.
+
+    A preempted driver has seconds before SIGKILL (Kubernetes and Slurm wait 30 s by default;
+    less is common). By now every finished trial is stored and the running ones are closed, but
+    Ray's own shutdown of a local cluster, at interpreter exit, takes about 10 s on a loaded
+    machine; the reaper (autonn.tune._reaper) stops those processes once the driver is gone.
+    """
+    if now and code == 143:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _failed(exc: Exception, *, debug: bool) -> int:
     from autonn.errors import AutonnError, ConfigError, SearchInterrupted
 
-    if isinstance(exc, SearchInterrupted):  # Ray Tune caught the Ctrl-C and stopped cleanly
-        print(f"autonn: {exc}", file=sys.stderr)
-        return 130
+    if isinstance(exc, SearchInterrupted):  # Ray Tune caught the signal and stopped cleanly
+        print(f"autonn: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
     if not isinstance(exc, AutonnError):
         import traceback
 

@@ -288,6 +288,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         "runs out of memory (default: %(default)s)",
     )
     p.add_argument(
+        "--trial-timeout",
+        metavar="DURATION",
+        help="wall-clock bound of one trial, e.g. 90s, 10m, 2h: a trial past it (hung, or its "
+        "process stopped) has its worker killed and is stored as FAIL (default: none)",
+    )
+    p.add_argument(
         "--artifacts",
         default=RUN["artifacts"],
         help="where trial files go; a shared folder or s3://... on clusters (default: %(default)s)",

@@ -6,10 +6,14 @@ location is what `autonn export` reads from, possibly on another machine.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-from autonn.errors import StoreError, UsageError
+from autonn.errors import ArtifactsUnwritable, StoreError, UsageError
+
+# The start of a trial's fail reason when its files could not be stored; the driver counts these.
+UPLOAD_FAILED = "could not store the trial's files"
 
 
 def _is_uri(location: str) -> bool:
@@ -43,16 +47,60 @@ def trial_location(root: str, search: str, number: int) -> str:
     return f"{search_location(root, search)}/trial_{number:05d}"
 
 
-def upload(local_dir: Path, location: str) -> None:
-    if not _is_uri(location):
-        dest = Path(location)
-        if dest.exists():
-            shutil.rmtree(dest)  # a re-run of the same trial number replaces its files
-        shutil.copytree(local_dir, dest)
-        return
-    import pyarrow.fs
+def check_writable(root: str) -> None:
+    """Write and delete a small file under the artifact root, so that a root this user cannot
+    write, or a full disk, is one line before Ray starts instead of a failure in every trial."""
+    where = artifact_root(root)
+    probe = f"{where}/.autonn-write-check-{os.getpid()}"
+    try:
+        if not _is_uri(where):
+            Path(where).mkdir(parents=True, exist_ok=True)
+            Path(probe).write_bytes(b"autonn")
+            Path(probe).unlink()
+            return
+        import pyarrow.fs
 
-    pyarrow.fs.copy_files(str(local_dir), location)
+        fs, path = pyarrow.fs.FileSystem.from_uri(probe)
+        with fs.open_output_stream(path) as out:
+            out.write(b"autonn")
+        fs.delete_file(path)
+    except (OSError, ValueError) as exc:  # pyarrow raises OSError subclasses, ValueError for URIs
+        raise StoreError(
+            f"cannot write trial files under --artifacts {root} ({_why(exc)}); give a folder "
+            "this user can write, on a disk with free space"
+        ) from None
+
+
+def upload(local_dir: Path, location: str) -> None:
+    """Copy a trial's files to their location; ArtifactsUnwritable with the reason if it cannot
+    (no space left, permission lost), leaving no half-written folder behind."""
+    try:
+        if not _is_uri(location):
+            dest = Path(location)
+            if dest.exists():
+                shutil.rmtree(dest)  # a re-run of the same trial number replaces its files
+            try:
+                shutil.copytree(local_dir, dest)
+            except OSError:
+                shutil.rmtree(dest, ignore_errors=True)
+                raise
+            return
+        import pyarrow.fs
+
+        pyarrow.fs.copy_files(str(local_dir), location)
+    except OSError as exc:
+        raise ArtifactsUnwritable(f"{UPLOAD_FAILED} to {location}: {_why(exc)}") from exc
+
+
+def _why(exc: BaseException) -> str:
+    """One line: "No space left on device", "Read-only file system", ... (shutil.Error, which
+    copytree raises, holds a list of (source, destination, reason) for each file that failed)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        reasons = sorted({str(entry[-1]) for entry in exc.args[0]})
+        return "; ".join(reasons)[:300]
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def download(location: str, local_dir: Path) -> Path:

@@ -181,6 +181,9 @@ class RunConfig:
     max_failures: times a trial is run again when its worker process or node dies, or its GPU
         runs out of memory, before it is stored as FAIL. A trial that fails in its own code is
         never retried.
+    trial_timeout: wall-clock bound of one trial, "90s", "10m", "2h" (or seconds as a number);
+        None: no bound. A trial past it (hung, or its process stopped) has its worker killed
+        and is stored as FAIL with the reason; it is not run again (see autonn.tune._watchdog).
     """
 
     storage: str = DEFAULT_STORAGE
@@ -191,6 +194,7 @@ class RunConfig:
     artifacts: str = "autonn_artifacts"
     reuse_actors: bool = True
     max_failures: int = 2
+    trial_timeout: str | float | None = None
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -202,3 +206,28 @@ class RunConfig:
             raise ConfigError("max_failures", "must be 0 or more", self.max_failures)
         if self.max_concurrent is not None and self.max_concurrent < 1:
             raise ConfigError("max_concurrent", "must be at least 1", self.max_concurrent)
+        if self.trial_timeout is not None:
+            self.trial_timeout_s  # noqa: B018 - a bad duration is refused now, not mid-search
+
+    @property
+    def trial_timeout_s(self) -> float | None:
+        """trial_timeout in seconds (None: no bound)."""
+        if self.trial_timeout is None:
+            return None
+        seconds = parse_duration(self.trial_timeout)
+        if seconds is None or seconds <= 0:
+            raise ConfigError(
+                "trial_timeout", "must be a duration such as 90s, 10m or 2h", self.trial_timeout
+            )
+        return seconds
+
+
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | float) -> float | None:
+    """Seconds in "90s", "10m", "1.5h", "2d" or a plain number of seconds; None if not one."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    found = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*", str(text).lower())
+    return float(found.group(1)) * _UNITS[found.group(2)] if found else None

@@ -18,7 +18,7 @@ import logging
 
 from ray.tune import Callback
 
-from autonn.tune._protocol import TRIAL_KEY
+from autonn.tune._protocol import TIMED_OUT_KEY, TRIAL_KEY
 
 logger = logging.getLogger("autonn.tune")
 
@@ -44,6 +44,8 @@ class RetryLog(Callback):
             self.resource[trial.trial_id] = result[RESOURCE_FAILED]
 
     def on_trial_recover(self, iteration: int, trials: list, trial, **info) -> None:
+        if TIMED_OUT_KEY in trial.config:  # --trial-timeout killed it; the watchdog said so
+            return
         n = self.retries[trial.trial_id] = self.retries.get(trial.trial_id, 0) + 1
         what = self.resource.pop(trial.trial_id, None)  # the next try starts with a clean slate
         logger.warning(

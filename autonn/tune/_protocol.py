@@ -2,6 +2,9 @@
 
 TRIAL_KEY = "_autonn_trial"  # added to each trial's config: the Optuna trial number
 TEACHER_KEY = "_autonn_teacher"  # a distilled trial's config: its teacher (ModelSource JSON)
+# A trial's config once --trial-timeout ended it (autonn.tune._watchdog): the reason, which the
+# run Tune starts after the kill reports at once, without training.
+TIMED_OUT_KEY = "_autonn_timed_out"
 EPOCH = "epoch"  # reports at the scheduler's rungs: epoch and the validation metric
 CURVE = "autonn_curve"  # JSON of the validation metric of every epoch so far, with EPOCH
 FINAL = "autonn_final"  # the last report of a fully trained, measured trial

@@ -9,6 +9,9 @@ Ray's own behaviour that this works around, as measured with Ray 2.60:
   "local" always starts a Ray of the search's own.
 - When a driver that started a local Ray is killed, its DashboardAgent and RuntimeEnvAgent live on;
   a small reaper process kills what the driver started once the driver is gone.
+- `ray.init` installs a SIGTERM handler that calls sys.exit mid-search: the driver then aborted
+  (exit 134, a C++ stack dump) when Slurm or Kubernetes preempted it. autonn replaces it, so that
+  SIGTERM stops a search as Ctrl-C does (see `stop_on_sigterm`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from autonn.errors import UsageError
+from autonn.errors import Terminated, UsageError
 from autonn.tune._config import RunConfig
 
 logger = logging.getLogger("autonn.tune")
@@ -68,8 +73,39 @@ def connect(run: RunConfig) -> None:
             )
         except ConnectionError as exc:
             raise UsageError(_connection_error(run.address, str(exc), captured())) from exc
+    stop_on_sigterm()  # after ray.init, which installs a handler of its own
     if run.address is None:
         start_reaper(os.getpid())
+
+
+_sigterms: list[float] = []  # when each SIGTERM reached this driver (time.monotonic)
+
+
+def sigterms() -> int:
+    """How many SIGTERMs this driver has received: a search compares the count before and after
+    Tune's loop to tell a preemption (exit 143) from Ctrl-C (exit 130)."""
+    return len(_sigterms)
+
+
+def stop_on_sigterm() -> None:
+    """From now on SIGTERM does what Ctrl-C does: inside Tune's loop, Tune's own SIGINT handler
+    stops the trials and `fit` returns (autonn stores what finished, closes what ran, raises
+    SearchInterrupted); elsewhere it raises Terminated, a KeyboardInterrupt. Only the main
+    thread may set a handler; elsewhere Ray's stays."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame) -> None:
+    import time
+
+    _sigterms.append(time.monotonic())
+    logger.warning("SIGTERM: stopping the search as Ctrl-C does (what finished is stored)")
+    on_ctrl_c = signal.getsignal(signal.SIGINT)
+    if callable(on_ctrl_c) and on_ctrl_c is not signal.default_int_handler:
+        on_ctrl_c(signal.SIGINT, frame)  # Tune's, while its loop runs
+    else:
+        raise Terminated("SIGTERM")
 
 
 def check_reachable(address: str) -> None:

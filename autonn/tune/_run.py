@@ -25,11 +25,12 @@ from autonn.store import (
     open_storage,
     search_location,
 )
+from autonn.store._artifacts import check_writable
 from autonn.target import get_target
 from autonn.transfer import ModelSource, front_params, load_matching, resolve_source, source_state
 from autonn.transfer._source import check_teacher
 from autonn.tune._config import RunConfig, SearchConfig
-from autonn.tune._ray import connect
+from autonn.tune._ray import connect, sigterms
 from autonn.tune._study import (
     INTERRUPTED,
     create_study,
@@ -60,6 +61,7 @@ def search(
     space = load_space(config.space).for_formats(get_target(config.target).formats)
     data = load_dataset(config.data, seed=config.seed, label=config.label, task=config.task)
     check_storage(run.storage)  # a bad URL or a database that is down: say so before Ray starts
+    check_writable(run.artifacts)  # a full disk or a folder not ours: one line, not N failed trials
     if config.warm_start and not resume:  # a resumed search holds its warm start already
         front = front_params(config.warm_start, config.from_storage or run.storage)
         logger.info(
@@ -205,6 +207,8 @@ def _tune(
     from autonn.tune._searcher import AutonnSearcher, Feasibility
     from autonn.tune._study import best_feasible, trivial_of
     from autonn.tune._trainable import TrialPlan, trainable
+    from autonn.tune._uploads import UploadFailures
+    from autonn.tune._watchdog import Watchdog
 
     direction = OBJECTIVES[config.metric]
     trivial = trivial_of(config, data)
@@ -233,8 +237,8 @@ def _tune(
         init_from=init_from.to_json() if init_from else None,
         target=config.target,
         limits=tuple(limit.text for limit in config.all_limits),
-        folds=config.folds,
         precision=config.precision,
+        folds=config.folds,
     )
     feasibility = Feasibility(
         config.metric,
@@ -256,6 +260,10 @@ def _tune(
         teacher=teacher,
         feasibility=feasibility,
     )
+    watchdog = Watchdog.for_run(run, searcher)  # None without --trial-timeout
+    if watchdog is not None:  # each trial tells the watchdog's book which process runs it
+        plan = dataclasses.replace(plan, workers=watchdog.book)
+    uploads = UploadFailures()
     resources = {"cpu": run.cpus_per_trial, "gpu": run.gpus_per_trial}
     tuner = tune.Tuner(
         # The data is in Ray's object store once (_ship); every trial maps it from there.
@@ -279,16 +287,28 @@ def _tune(
             storage_path=search_location(run.artifacts, name),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=run.max_failures),
-            callbacks=[retries],
+            callbacks=[retries, *([watchdog] if watchdog else [])],
+            stop=uploads,  # STOP_AFTER trials in a row that could not store their files
         ),
     )
+    terminated = sigterms()
     try:
         tuner.fit()
     finally:
         searcher.fail_unfinished(INTERRUPTED)
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
-    if finished < todo:  # Tune handles Ctrl-C itself: it stops the trials and returns
-        raise SearchInterrupted(
-            f"search {name!r} stopped after {done + finished} of {config.trials} trials (what "
-            f"finished is stored); add --resume --name {name} to the same command to continue it"
-        )
+    if finished < todo:  # Tune handles Ctrl-C (and SIGTERM, see _ray.py) itself: it stops the
+        # trials and returns
+        raise _stopped(name, done + finished, config.trials, uploads, sigterms() > terminated)
+
+
+def _stopped(name, stored: int, total: int, uploads, preempted: bool) -> SearchInterrupted:
+    """Why a search stopped short, as its last line says it; the exit code tells it apart."""
+    if uploads.tripped:
+        return SearchInterrupted(uploads.message(name, stored, total), exit_code=2)
+    how = "by SIGTERM " if preempted else ""
+    return SearchInterrupted(
+        f"search {name!r} stopped {how}after {stored} of {total} trials (what finished is "
+        f"stored); add --resume --name {name} to the same command to continue it",
+        exit_code=143 if preempted else 130,
+    )

@@ -38,8 +38,10 @@ from autonn.tune._protocol import (
     FINAL,
     INFEASIBLE,
     TEACHER_KEY,
+    TIMED_OUT_KEY,
     TRIAL_KEY,
 )
+from autonn.tune._watchdog import announce
 
 logger = logging.getLogger("autonn.tune")
 
@@ -62,6 +64,7 @@ class TrialPlan:
     target: str = "onnx"  # the runtime each trial ships to (autonn.target)
     limits: tuple[str, ...] = ()  # Limit texts; those on costs known before training are checked
     # before it trains
+    workers: Any = None  # with --trial-timeout: the watchdog's WorkerBook (autonn.tune._watchdog)
     folds: int = 0  # k > 1: each trial is scored by k-fold cross-validation (autonn.data._folds)
     precision: str = "auto"  # training's number format (autonn.train._precision)
 
@@ -75,6 +78,11 @@ def trainable(config: dict[str, Any], *, data: Dataset | ray.ObjectRef, plan: Tr
     if isinstance(data, ray.ObjectRef):  # put once by the driver; mapped here, not copied
         data = ray.get(data)
     number = config[TRIAL_KEY]
+    if TIMED_OUT_KEY in config:  # Tune's rerun of a trial the watchdog ended: it must not train
+        tune.report({FAILED: config[TIMED_OUT_KEY]})
+        return
+    if plan.workers is not None:
+        announce(plan.workers, number)
     params = {k: v for k, v in config.items() if k not in (TRIAL_KEY, TEACHER_KEY)}
     teacher = ModelSource.from_json(config[TEACHER_KEY]) if TEACHER_KEY in config else None
     resource = None
