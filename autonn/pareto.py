@@ -89,10 +89,19 @@ def _front_2d(pts: np.ndarray) -> np.ndarray:
     # In (x, y) order a distinct point is dominated exactly when an earlier one has y <= its y.
     order, ys, lead = _leaders(*_columns_2d(pts))
     ly = ys[lead]
-    best_before = np.minimum.accumulate(np.concatenate(([np.inf], ly)))[:-1]
+    on_lead = _first_layer(ly)
     on = np.empty(len(pts), dtype=bool)
-    on[order] = (ly < best_before)[np.cumsum(lead) - 1]
+    on[order] = on_lead[np.cumsum(lead) - 1]
     return on
+
+
+def _first_layer(ys: np.ndarray) -> np.ndarray:
+    """Which of distinct points in (x, y) order no earlier one dominates: those below every
+    earlier y, and the first (compared with nothing, so an infinite y is on it too)."""
+    best_before = np.minimum.accumulate(ys)
+    layer = np.ones(len(ys), dtype=bool)
+    layer[1:] = ys[1:] < best_before[:-1]
+    return layer
 
 
 def _front_general(pts: np.ndarray) -> np.ndarray:
@@ -197,9 +206,7 @@ def _push_2d(pts: np.ndarray, old: np.ndarray, rank: int, point) -> np.ndarray:
     left = np.arange(len(ly))
     new = old.copy()
     for depth in range(1, MAX_LAYERS + 1):
-        rest = ly[left]
-        best_before = np.minimum.accumulate(np.concatenate(([np.inf], rest)))[:-1]
-        layer = rest < best_before
+        layer = _first_layer(ly[left])
         rows = np.flatnonzero(_member(left[layer], len(ly))[group])
         moved = rows[new[rows] < rank + depth]
         if not len(moved):

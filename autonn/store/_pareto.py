@@ -1,23 +1,28 @@
-"""Pareto fronts over stored trials (pure functions: no database, no Optuna)."""
+"""Pareto fronts over stored trials (pure functions: no database, no Optuna). The maths is
+autonn.pareto's; this module knows trials: which count, and which way each objective goes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from autonn import pareto
 from autonn.limits import floor_value
 from autonn.store._records import OBJECTIVES, TrialRecord
 
 
+def minimised(trials: Sequence[TrialRecord], objectives: Sequence[str]) -> np.ndarray:
+    """The trials' objective values, one row each, turned so that lower is better."""
+    signs = np.array([-1.0 if OBJECTIVES[o] == "maximize" else 1.0 for o in objectives])
+    values = np.array([[t.values[o] for o in objectives] for t in trials], dtype=float)
+    return values.reshape(len(trials), len(objectives)) * signs
+
+
 def dominates(a: TrialRecord, b: TrialRecord, objectives: Sequence[str]) -> bool:
     """a is at least as good as b on every objective and better on one."""
-    better = False
-    for name in objectives:
-        sign = 1.0 if OBJECTIVES[name] == "maximize" else -1.0
-        va, vb = sign * a.values[name], sign * b.values[name]
-        if va < vb:
-            return False
-        better = better or va > vb
-    return better
+    va, vb = minimised([a, b], objectives)
+    return pareto.dominates(va, vb)
 
 
 def pareto_front(
@@ -32,7 +37,8 @@ def pareto_front(
     below the floor (see `deployable`).
     """
     done = deployable(trials, objectives, floor)
-    front = [t for t in done if not any(dominates(o, t, objectives) for o in done)]
+    on = pareto.nondominated_mask(minimised(done, objectives))
+    front = [t for t, keep in zip(done, on, strict=True) if keep]
     return sorted(front, key=lambda t: tuple(t.values[o] for o in reversed(objectives)))
 
 

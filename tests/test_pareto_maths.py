@@ -138,3 +138,12 @@ def test_hypervolume_of_a_staircase_and_in_three_dimensions():
     assert pareto.hypervolume(np.empty((0, 2)), (1, 1)) == 0.0
     assert pareto.hypervolume([(2, 0)], (1, 1)) == 0.0  # beyond the reference: nothing
     assert pareto.hypervolume([(0.5, 0.5, 0.5)], (1, 1, 1)) == pytest.approx(0.125)
+
+
+def test_an_infinite_value_still_compares():
+    """The most accurate trial with an infinite size is on the front; one further on is not."""
+    points = [(-0.9, math.inf), (-0.5, 1.0), (-0.4, math.inf)]
+    assert pareto.nondominated_mask(points).tolist() == [True, True, False]
+    assert pareto.nondominated_ranks(points).tolist() == [0, 0, 1]
+    rank, ranks = pareto.insert_rank(points[1:], [0, 1], points[0])
+    assert (rank, ranks.tolist()) == (0, [0, 1])
