@@ -125,6 +125,8 @@ def _open(url: str):
         raise _cannot_open(url, exc) from exc
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
+    elif _sets_synchronous_commit(url):
+        _tune_postgres(storage.engine)
     return storage
 
 
@@ -161,13 +163,35 @@ def _engine_kwargs(url: str) -> dict:
     if parsed.get_backend_name() == "postgresql":
         # libpq waits for an unanswered host as long as the OS does (minutes): fail in seconds.
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
-        if "options" not in parsed.query:
-            # Optuna commits every attribute on its own, and each commit waited for the WAL to
-            # reach disk: the driver spent 183 ms a trial storing it (bench/soak.py), 95 ms
-            # without the wait. A server crash can lose the last fraction of a second of
-            # commits, never corrupt them: the same trade as SQLite's synchronous=NORMAL here.
-            kwargs["connect_args"]["options"] = "-c synchronous_commit=off"
     return kwargs
+
+
+def _sets_synchronous_commit(url: str) -> bool:
+    """PostgreSQL, unless the URL gives its own `options` (they may set synchronous_commit)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "postgresql" and "options" not in parsed.query
+
+
+def _tune_postgres(engine) -> None:
+    """synchronous_commit=off on every connection of the storage, set with SET once connected.
+
+    Optuna commits every write on its own, and each commit waited for the WAL to reach disk: the
+    driver spent 183 ms a trial storing it (bench/soak.py), 95 ms without the wait. A server
+    crash can lose the last fraction of a second of commits, never corrupt them: the same trade
+    as SQLite's synchronous=NORMAL here. Not a libpq startup option (`-c synchronous_commit=off`):
+    PgBouncer and RDS Proxy refuse those. Behind PgBouncer's transaction pooling the SET holds
+    for the server connection it ran on, which other clients of the pool may then share.
+    """
+    from sqlalchemy import event
+
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET synchronous_commit = off")
+        cursor.close()
+        dbapi_connection.commit()  # the driver opened a transaction for the SET
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # connections opened before the listener get replaced
 
 
 def _tune_sqlite(engine) -> None:

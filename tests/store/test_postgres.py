@@ -22,3 +22,10 @@ def test_a_search_on_postgres_stores_every_trial(pg_url, tmp_path):
     assert name in {s.name for s in autonn.list_searches(pg_url)}
     study = optuna.load_study(study_name=name, storage=pg_url)
     assert study.user_attrs["autonn"]["data"] == "wine"
+
+
+def test_a_storage_connection_does_not_wait_for_the_wal(pg_url):
+    from sqlalchemy import text
+
+    with autonn.store.open_storage(pg_url).engine.connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
