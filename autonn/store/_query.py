@@ -141,32 +141,30 @@ def _children(conn, sid: int, ids: list[int]):
         def where(table):
             return table.c.trial_id.in_(of_study)
 
+    # Rows as plain tuples, fetched at once: on 10,000 trials, attribute access on SQLAlchemy's
+    # rows and fetching one at a time cost more than the SELECTs.
     values: dict[int, dict[int, float]] = {}
-    for r in conn.execute(
-        select(VALUES.c.trial_id, VALUES.c.objective, VALUES.c.value, VALUES.c.value_type)
-        .where(where(VALUES))
-        .order_by(VALUES.c.trial_value_id)
-    ):
-        if r.trial_id in wanted:
-            values.setdefault(r.trial_id, {})[r.objective] = _objective_value(r.value, r.value_type)
+    v = VALUES.c
+    query = select(v.trial_id, v.objective, v.value, v.value_type).where(where(VALUES))
+    for trial_id, objective, value, value_type in conn.execute(
+        query.order_by(v.trial_value_id)
+    ).all():
+        if trial_id in wanted:
+            values.setdefault(trial_id, {})[objective] = _objective_value(value, value_type)
     params: dict[int, list[tuple[str, Any]]] = {}
     p = PARAMS.c
-    for r in conn.execute(
-        select(p.trial_id, p.param_name, p.param_value, p.distribution_json)
-        .where(where(PARAMS))
-        .order_by(p.param_id)
-    ):
-        if r.trial_id in wanted:
-            external = _to_external(r.distribution_json)(r.param_value)
-            params.setdefault(r.trial_id, []).append((r.param_name, external))
+    query = select(p.trial_id, p.param_name, p.param_value, p.distribution_json)
+    for trial_id, name, value, distribution in conn.execute(
+        query.where(where(PARAMS)).order_by(p.param_id)
+    ).all():
+        if trial_id in wanted:
+            params.setdefault(trial_id, []).append((name, _to_external(distribution)(value)))
     attrs: dict[int, dict[str, Any]] = {}
-    for r in conn.execute(
-        select(ATTRS.c.trial_id, ATTRS.c.key, ATTRS.c.value_json)
-        .where(where(ATTRS))
-        .order_by(ATTRS.c.trial_user_attribute_id)
-    ):
-        if r.trial_id in wanted:
-            attrs.setdefault(r.trial_id, {})[r.key] = json.loads(r.value_json)
+    a = ATTRS.c
+    query = select(a.trial_id, a.key, a.value_json).where(where(ATTRS))
+    for trial_id, key, value_json in conn.execute(query.order_by(a.trial_user_attribute_id)).all():
+        if trial_id in wanted:
+            attrs.setdefault(trial_id, {})[key] = json.loads(value_json)
     return values, params, attrs
 
 
