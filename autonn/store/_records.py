@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from autonn.task import METRICS, get_task
@@ -219,8 +220,10 @@ class Search:
     def metric(self) -> str:
         return self.info.metric
 
-    @property
+    @cached_property
     def pareto(self) -> list[TrialRecord]:
+        """The deployable front, computed on first access: a loaded Search is one version of
+        the search, so every later access reads the same list (do not change it)."""
         from autonn.store._pareto import pareto_front
 
         return pareto_front(self.trials, self.objectives, self.info.floor)

@@ -53,3 +53,20 @@ def test_the_floor_of_an_error_metric_is_a_ceiling():
     trials = [r(0, 75.0, 100), r(1, 60.0, 200), r(2, 55.0, 900)]  # trivial 77: 75 is useless
     front = pareto_front(trials, ("rmse", "size_bytes"), (77.0, 0.5))  # floor 66
     assert [t.number for t in front] == [1, 2]
+
+
+def test_a_loaded_search_computes_its_front_once(monkeypatch):
+    import autonn.store._pareto as store_pareto
+    from autonn.store import Search, SearchInfo
+
+    config = {"objectives": ["accuracy", "size_bytes"]}
+    search = Search(
+        info=SearchInfo.from_config("s", config, 2, {"COMPLETE": 2}),
+        trials=[_t(0, 0.90, 1000), _t(1, 0.89, 2000)],
+        storage="sqlite://",
+    )
+    calls = []
+    real = store_pareto.pareto_front
+    monkeypatch.setattr(store_pareto, "pareto_front", lambda *a: calls.append(1) or real(*a))
+    assert [t.number for t in search.pareto] == [0]
+    assert search.pareto is search.pareto and len(calls) == 1
