@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from autonn.limits import Limit, floor_value, parse_limit
+from autonn.pareto import add_to_front, hypervolume
 from autonn.store import OBJECTIVES, Search, SearchInfo, TrialRecord, pareto_front, state_word
 from autonn.store._pareto import deployable
 from autonn.task import METRICS
@@ -446,34 +447,8 @@ def feasible(
 # --- hypervolume -------------------------------------------------------------------------------
 
 
-def hypervolume(points: np.ndarray, ref: Sequence[float]) -> float:
-    """Volume dominated by `points` (all objectives minimised) and bounded by `ref`.
-
-    Exact: a sweep in 2-D, slicing along the first objective above that. Fronts here have tens
-    of points, so the simple recursion is fast enough.
-    """
-    ref = np.asarray(ref, dtype=float)
-    pts = np.asarray(points, dtype=float).reshape(-1, len(ref))
-    pts = pts[np.all(pts < ref, axis=1)]
-    if len(pts) == 0:
-        return 0.0
-    if len(ref) == 1:
-        return float(ref[0] - pts[:, 0].min())
-    if len(ref) == 2:
-        pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
-        volume, best_y = 0.0, ref[1]
-        for x, y in pts:
-            if y < best_y:
-                volume += (ref[0] - x) * (best_y - y)
-                best_y = y
-        return float(volume)
-    pts = pts[np.argsort(pts[:, 0])]
-    volume = 0.0
-    for i in range(len(pts)):
-        upper = pts[i + 1, 0] if i + 1 < len(pts) else ref[0]
-        if upper > pts[i, 0]:
-            volume += (upper - pts[i, 0]) * hypervolume(pts[: i + 1, 1:], ref[1:])
-    return float(volume)
+# `hypervolume` (all objectives minimised) is autonn.pareto's, imported above; this section
+# only puts the dashboard's objectives on comparable scales.
 
 
 def normalised(df: pd.DataFrame, objectives: Sequence[str]) -> tuple[np.ndarray, list[float]]:
@@ -542,10 +517,8 @@ def hypervolume_history(df: pd.DataFrame, objectives: Sequence[str] | None = Non
     for i, (point, trial, end) in enumerate(
         zip(points, done["trial"], done["finished"], strict=True)
     ):
-        beaten = np.any(np.all(front <= point, axis=1)) if len(front) else False
-        if not beaten:
-            keep = ~np.all(point <= front, axis=1) if len(front) else np.ones(0, bool)
-            front = np.vstack([front[keep], point])
+        front, changed = add_to_front(front, point)
+        if changed:
             volume = share_of_box(front, ref)
         minutes = (end - start).total_seconds() / 60 if pd.notna(end) and pd.notna(start) else None
         rows.append((i + 1, int(trial), minutes, volume))
