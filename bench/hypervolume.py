@@ -56,23 +56,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from autonn.pareto import hypervolume  # bench/toolkit.py imports it from here too
+
 METHODS = ("random", "plain", "fifo", "asha", "moasha")
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_S = 60  # how long a process may take to stop after SIGINT before it is killed
 
 
 # --- hypervolume -------------------------------------------------------------------------------
-
-
-def hypervolume(points: list[tuple[float, float]], ref: tuple[float, float]) -> float:
-    """2-D hypervolume of minimised points against `ref` (points beyond it add nothing)."""
-    inside = sorted((x, y) for x, y in points if x < ref[0] and y < ref[1])
-    volume, best_y = 0.0, ref[1]
-    for x, y in inside:  # sweep by x; each point adds the strip below the best y so far
-        if y < best_y:
-            volume += (ref[0] - x) * (best_y - y)
-            best_y = y
-    return volume
 
 
 def curve(trials: list[dict], ref, times: list[float]) -> list[float]:
