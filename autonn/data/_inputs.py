@@ -261,7 +261,7 @@ def read_inputs(
     if path.suffix == ".npz":
         try:
             with zipfile.ZipFile(path) as zf:  # bound the arrays before numpy reads them
-                check_fits(path, sum(i.file_size for i in zf.infolist()), "its arrays")
+                check_fits(path, npz_bytes(path, zf, zf.infolist()), "its arrays")
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
@@ -337,6 +337,25 @@ def _npy_bytes(path: Path) -> int:
     with path.open("rb") as f:
         shape, _, dtype = read_npy_header(f)
     return math.prod(shape) * dtype.itemsize
+
+
+def npz_bytes(path: str | Path, zf: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> int:
+    """The bytes the .npy `members` of an open .npz hold, from their headers, each checked against
+    the member's size: numpy would allocate what a header claims before reading a byte."""
+    total = 0
+    for info in members:
+        if not info.filename.endswith(".npy"):
+            continue
+        with zf.open(info) as f:
+            shape, _, dtype = read_npy_header(f)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > info.file_size:
+            raise InputError(
+                f"{path}: {info.filename} claims an array of {shape} {dtype} ({nbytes} bytes), but "
+                f"holds {info.file_size} bytes; the file is truncated or not written by numpy"
+            )
+        total += nbytes
+    return total
 
 
 def read_npy_header(f) -> tuple[tuple[int, ...], bool, np.dtype]:

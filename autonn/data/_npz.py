@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autonn.data._inputs import InputError, check_fits, read_npy_header
+from autonn.data._inputs import InputError, check_fits, npz_bytes, read_npy_header
 
 # A zip local file header: signature, versions, flags, method, time, date, crc, sizes, then the
 # lengths of the name and of the extra field; the member's bytes follow those two.
@@ -31,8 +31,8 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
             members = [i for i in zf.infolist() if i.filename.endswith(".npy")]
             stored = [i for i in members if _mappable(i)]
             packed = [i for i in members if not _mappable(i)]
-            # What a compressed member costs once read: its uncompressed size.
-            check_fits(path, sum(i.file_size for i in packed), "its compressed arrays")
+            # What a compressed member costs once read: the array its header claims.
+            check_fits(path, npz_bytes(path, zf, packed), "its compressed arrays")
             arrays = {i.filename[:-4]: _read_member(zf, i) for i in packed}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(f"cannot read {path} as .npz: {exc}") from exc
@@ -86,8 +86,11 @@ def _map_member(f, whole: mmap.mmap, info: zipfile.ZipInfo) -> np.ndarray:
         )
     offset = f.tell()
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if offset + nbytes > len(whole):
-        raise ValueError(f"member {info.filename} is truncated: it needs {nbytes} bytes")
+    if nbytes > info.file_size or offset + nbytes > len(whole):
+        raise ValueError(
+            f"member {info.filename} claims {shape} {dtype} ({nbytes} bytes) but holds "
+            f"{info.file_size} bytes; the file is truncated or not written by numpy"
+        )
     return np.ndarray(shape, dtype, buffer=whole, offset=offset, order="F" if fortran else "C")
 
 

@@ -12,6 +12,7 @@ import io
 import json
 import pickle
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -233,6 +234,21 @@ def test_npz_and_npy_with_objects_are_refused_without_unpickling(tmp_path, monke
     np.savez(tmp_path / "in.npz", x=objects)
     with pytest.raises(InputError, match="allow_pickle"):
         read_inputs(tmp_path / "in.npz")
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_an_npz_whose_header_claims_more_than_it_holds_is_refused(tmp_path, compression):
+    """numpy allocates what a .npy header claims before it reads: 4 TB here, in a 1 KB file."""
+    header = {"descr": "<f4", "fortran_order": False, "shape": (10**6, 10**6)}
+    for name in ("x.npy", "y.npy"):
+        buffer = io.BytesIO()
+        np.lib.format.write_array_header_2_0(buffer, header)
+        with zipfile.ZipFile(tmp_path / "d.npz", "a", compression=compression) as zf:
+            zf.writestr(name, buffer.getvalue() + bytes(1000))
+    with pytest.raises(UsageError, match=r"claims .*\(1000000, 1000000\) float32"):
+        load_dataset(str(tmp_path / "d.npz"))
+    with pytest.raises(InputError, match="the file is truncated or not written by numpy"):
+        read_inputs(tmp_path / "d.npz")
 
 
 def test_a_table_with_too_many_columns_is_refused_before_it_is_read(tmp_path, monkeypatch):
