@@ -209,6 +209,19 @@ def test_a_full_artifact_root_is_refused_before_ray_and_an_upload_to_it_fails_cl
     check_writable(str(small_disk))
 
 
+def test_an_artifact_root_made_read_only_is_refused_and_fails_uploads_with_the_reason(
+    small_disk, tmp_path
+):
+    files = tmp_path / "trial"
+    files.mkdir()
+    (files / "model.onnx").write_bytes(b"onnx")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)  # root, too
+    with pytest.raises(StoreError, match="Read-only file system"):
+        check_writable(str(small_disk))
+    with pytest.raises(ArtifactsUnwritable, match="Read-only file system"):
+        upload(files, str(small_disk / "s" / "trial_00000"))
+
+
 # --- real searches, one Ray for the module ---
 
 
