@@ -51,7 +51,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 
 
-def part_a(storage: str) -> dict[str, float]:
+def part_a(storage: str, name: str = NAME) -> dict[str, float]:
     out: dict[str, float] = {}
     t0 = time.perf_counter()
     from autonn.dashboard import figures, queries
@@ -62,7 +62,7 @@ def part_a(storage: str) -> dict[str, float]:
     list_searches(storage)
     out["list_searches_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    live = LiveSearch(NAME, storage)
+    live = LiveSearch(name, storage)
     search = live.refresh()
     out["read_trials_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -85,17 +85,22 @@ def part_a(storage: str) -> dict[str, float]:
         build().to_json()
     out["other_figures_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    load_search(NAME, storage)
+    load_search(name, storage)
     out["optuna_api_read_s"] = time.perf_counter() - t
     out["trials"] = len(search.trials)
     return out
 
 
-def part_b(storage: str, warm_up: bool = False) -> dict[str, float]:
+def part_b(storage: str, warm_up: bool = False, name: str = NAME) -> dict[str, float]:
     import os
 
     os.environ["AUTONN_STORAGE"] = storage
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
+
+    # As `autonn dashboard` serves it by default: on loopback, where no token is asked for.
+    # (AppTest leaves the address unset, which a real server takes as every address.)
+    config.set_option("server.address", "127.0.0.1")
 
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,13 +115,15 @@ def part_b(storage: str, warm_up: bool = False) -> dict[str, float]:
 
         warm(storage)
         out["server_warm_up_s"] = time.perf_counter() - t
-    app = str(ROOT / "dashboard" / "app.py")
+    app = str(ROOT / "autonn" / "dashboard" / "app.py")
     at = AppTest.from_file(app, default_timeout=60)
+    at.query_params["search"] = name
     t = time.perf_counter()
     at.run()
     out["first_open_s"] = time.perf_counter() - t
     _check(at)
     second = AppTest.from_file(app, default_timeout=60)
+    second.query_params["search"] = name
     t = time.perf_counter()
     second.run()
     out["second_visitor_s"] = time.perf_counter() - t
@@ -218,11 +225,14 @@ def _check(at) -> None:
         raise SystemExit(f"the page raised: {at.exception[0].message}")
     if at.session_state["tab"] == "Pareto front" and not at.get("plotly_chart"):
         raise SystemExit("the page drew no Pareto chart")
+    if any("token" in str(w.value).lower() for w in [*at.warning, *at.error]):
+        raise SystemExit("the page asked for a token: it did not run as served on loopback")
 
 
-def _run_part(part: str, storage: str) -> dict[str, float]:
+def _run_part(part: str, storage: str, name: str = NAME) -> dict[str, float]:
+    """One part in a fresh Python process (bench/soak.py uses it on its own search too)."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--part", part, "--storage", storage],
+        [sys.executable, __file__, "--part", part, "--storage", storage, "--name", name],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -237,10 +247,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--part", choices=["a", "b", "w"], help=argparse.SUPPRESS)
     parser.add_argument("--storage", help=argparse.SUPPRESS)
+    parser.add_argument("--name", default=NAME, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
-        parts = {"a": part_a, "b": part_b, "w": lambda s: part_b(s, warm_up=True)}
-        result = parts[args.part](args.storage)
+        parts = {"a": part_a, "b": part_b, "w": lambda s, name: part_b(s, True, name)}
+        result = parts[args.part](args.storage, name=args.name)
         print(json.dumps(result))
         return
 
