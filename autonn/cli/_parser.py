@@ -294,6 +294,14 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         "process stopped) has its worker killed and is stored as FAIL (default: none)",
     )
     p.add_argument(
+        "--db-timeout",
+        metavar="DURATION",
+        default=RUN["db_timeout"],
+        help="how long to wait for a database that cannot be reached, retrying: past it the "
+        "search stops as Ctrl-C stops it, to resume once the database is back (exit code 75) "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
         "--artifacts",
         default=RUN["artifacts"],
         help="where trial files go; a shared folder or s3://... on clusters (default: %(default)s)",

@@ -184,6 +184,9 @@ class RunConfig:
     trial_timeout: wall-clock bound of one trial, "90s", "10m", "2h" (or seconds as a number);
         None: no bound. A trial past it (hung, or its process stopped) has its worker killed
         and is stored as FAIL with the reason; it is not run again (see autonn.tune._watchdog).
+    db_timeout: how long the driver waits for a database it cannot reach ("20s", "5m", ...),
+        retrying with backoff; past it the search stops as Ctrl-C stops it, to be resumed once
+        the database is back (see autonn.store._retry and autonn.tune._outage).
     """
 
     storage: str = DEFAULT_STORAGE
@@ -195,6 +198,7 @@ class RunConfig:
     reuse_actors: bool = True
     max_failures: int = 2
     trial_timeout: str | float | None = None
+    db_timeout: str | float = "5m"
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -208,6 +212,7 @@ class RunConfig:
             raise ConfigError("max_concurrent", "must be at least 1", self.max_concurrent)
         if self.trial_timeout is not None:
             self.trial_timeout_s  # noqa: B018 - a bad duration is refused now, not mid-search
+        self.db_timeout_s  # noqa: B018 - the same
 
     @property
     def trial_timeout_s(self) -> float | None:
@@ -218,6 +223,16 @@ class RunConfig:
         if seconds is None or seconds <= 0:
             raise ConfigError(
                 "trial_timeout", "must be a duration such as 90s, 10m or 2h", self.trial_timeout
+            )
+        return seconds
+
+    @property
+    def db_timeout_s(self) -> float:
+        """db_timeout in seconds."""
+        seconds = parse_duration(self.db_timeout)
+        if seconds is None or seconds <= 0:
+            raise ConfigError(
+                "db_timeout", "must be a duration such as 30s, 5m or 1h", self.db_timeout
             )
         return seconds
 

@@ -83,7 +83,7 @@ def search(
     try:
         _run_held(name, config, run, space, data, study, done=done, resume=resume, **sources)
     finally:
-        lease.close()
+        _release(lease)
     return load_search(name, run.storage)
 
 
@@ -200,9 +200,11 @@ def _tune(
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     from ray import tune
+    from ray.tune.stopper import CombinedStopper
 
     from autonn.store import OBJECTIVES
     from autonn.tune._failures import RetryLog
+    from autonn.tune._outage import DatabaseOutage
     from autonn.tune._scheduler import make_scheduler, ranked_costs, rung_epochs
     from autonn.tune._searcher import AutonnSearcher, Feasibility
     from autonn.tune._study import best_feasible, trivial_of
@@ -248,11 +250,16 @@ def _tune(
         best=best_feasible(study, config.metric),
     )
     retries = RetryLog(run.max_failures)
+    # The searcher's storage waits out a database that goes away, up to --db-timeout; past it
+    # `outage` stops the search as Ctrl-C does.
+    outage = DatabaseOutage(
+        open_storage(run.storage), timeout=run.db_timeout_s, label=display_url(run.storage)
+    )
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
         sampler=sampler(config.sampler, config.seed, study),
-        storage=open_storage(run.storage),
+        storage=outage.storage,
         study_name=name,
         total=config.trials,
         done=done,
@@ -288,7 +295,8 @@ def _tune(
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=run.max_failures),
             callbacks=[retries, *([watchdog] if watchdog else [])],
-            stop=uploads,  # STOP_AFTER trials in a row that could not store their files
+            # STOP_AFTER trials in a row that could not store their files; a database away
+            stop=CombinedStopper(uploads, outage),
         ),
     )
     terminated = sigterms()
@@ -299,7 +307,22 @@ def _tune(
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
     if finished < todo:  # Tune handles Ctrl-C (and SIGTERM, see _ray.py) itself: it stops the
         # trials and returns
+        if outage.tripped:
+            raise outage.error(name, done + finished, config.trials)
         raise _stopped(name, done + finished, config.trials, uploads, sigterms() > terminated)
+
+
+def _release(lease) -> None:
+    """Give the search up; when the database is still away (the search stopped for it), the
+    lease lapses by itself a minute after its last heartbeat (autonn.tune._lease.STALE)."""
+    from autonn.store._retry import is_transient
+
+    try:
+        lease.close()
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        logger.warning("could not release search %s: the database is unreachable", lease.search)
 
 
 def _stopped(name, stored: int, total: int, uploads, preempted: bool) -> SearchInterrupted:

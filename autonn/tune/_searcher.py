@@ -17,6 +17,7 @@ from autonn.task import METRICS
 from autonn.transfer import ModelSource
 from autonn.transfer._source import best_trial_source
 from autonn.tune._failures import RetryLog
+from autonn.tune._outage import held_on_outage
 from autonn.tune._protocol import (
     ATTRS,
     CURVE,
@@ -72,6 +73,7 @@ class AutonnSearcher(Searcher):
     def set_search_properties(self, metric, mode, config, **spec) -> bool:
         return True  # the objectives and their directions are the study's own
 
+    @held_on_outage  # the database gave up: no new trial, and the search stops
     def suggest(self, trial_id: str) -> dict[str, Any]:
         trial = self.study.ask()  # enqueued params first, then the sampler's
         config = self._space.sample(trial)  # checks the space; rebuilt on the worker
@@ -87,10 +89,11 @@ class AutonnSearcher(Searcher):
                 suggested[TEACHER_KEY] = teacher.to_json()
         return suggested
 
+    @held_on_outage  # the database gave up: the trial stays open (closed as interrupted)
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False
     ) -> None:
-        trial = self._open.pop(trial_id, None)
+        trial = self._open.get(trial_id)  # taken out once stored (held_on_outage)
         if trial is None:  # told already, or never asked here
             return
         result = result or {}
@@ -132,9 +135,11 @@ class AutonnSearcher(Searcher):
             for key, value in constraints.items():
                 trial.set_constraint(key, value)
         self.study.tell(trial, values, state=state)
+        del self._open[trial_id]
         self.finished[state.name] = self.finished.get(state.name, 0) + 1
         self._log(trial.number, state, values, attrs)
 
+    @held_on_outage  # the database is still away: --resume closes the rest
     def fail_unfinished(self, reason: str) -> None:
         """Close trials left RUNNING (the search was interrupted) so none stays open forever."""
         for trial_id in list(self._open):
