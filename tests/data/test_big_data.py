@@ -118,3 +118,15 @@ def test_values_past_float32s_range_are_refused(tmp_path):
     x[5, 1] = 1e300
     with pytest.raises(UsageError, match="beyond float32's range"):
         load_dataset(str(_data(tmp_path, "huge.npz", x=x, y=np.tile([0, 1], 30))[0]))
+
+
+def test_reading_a_mapped_member_leaves_no_pages_behind(tmp_path):
+    """The checks read every row of a mapped x, and drop each block's file pages once read: the
+    process's resident memory does not grow by the size of x (128 MiB here)."""
+    import psutil
+
+    np.savez(tmp_path / "big.npz", x=np.ones((1 << 15, 1 << 10), dtype=np.float32))
+    x = read_npz(tmp_path / "big.npz")["x"]
+    before = psutil.Process().memory_info().rss
+    assert _arrays.count_nonfinite(x) == 0
+    assert psutil.Process().memory_info().rss - before < 48 << 20
