@@ -22,7 +22,7 @@ import logging
 from ray import tune
 
 from autonn.errors import SearchInterrupted
-from autonn.store._retry import DatabaseUnreachable, RetryingStorage, duration, retrying
+from autonn.store._retry import DatabaseUnreachable, RetryingStorage, duration
 
 logger = logging.getLogger("autonn.tune")
 
@@ -32,9 +32,9 @@ EXIT_CODE = 75  # sysexits.h EX_TEMPFAIL
 class DatabaseOutage(tune.Stopper):
     """A Tune Stopper that ends the whole search once the driver's storage gave up."""
 
-    def __init__(self, storage, *, timeout: float, label: str) -> None:
-        self.timeout = timeout
-        self.storage: RetryingStorage | None = retrying(storage, timeout=timeout, label=label)
+    def __init__(self, storage: RetryingStorage) -> None:
+        self.storage: RetryingStorage | None = storage  # the searcher's (autonn.store.retrying)
+        self.timeout = storage.timeout
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         return False  # no single trial is stopped for it

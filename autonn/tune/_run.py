@@ -203,6 +203,7 @@ def _tune(
     from ray.tune.stopper import CombinedStopper
 
     from autonn.store import OBJECTIVES
+    from autonn.store._retry import retrying
     from autonn.tune._failures import RetryLog
     from autonn.tune._outage import DatabaseOutage
     from autonn.tune._scheduler import make_scheduler, ranked_costs, rung_epochs
@@ -252,14 +253,15 @@ def _tune(
     retries = RetryLog(run.max_failures)
     # The searcher's storage waits out a database that goes away, up to --db-timeout; past it
     # `outage` stops the search as Ctrl-C does.
-    outage = DatabaseOutage(
+    storage = retrying(
         open_storage(run.storage), timeout=run.db_timeout_s, label=display_url(run.storage)
     )
+    outage = DatabaseOutage(storage)
     searcher = AutonnSearcher(
         space,
         objectives=config.objectives,
         sampler=sampler(config.sampler, config.seed, study),
-        storage=outage.storage,
+        storage=storage,
         study_name=name,
         total=config.trials,
         done=done,

@@ -143,9 +143,10 @@ class AutonnSearcher(Searcher):
     def fail_unfinished(self, reason: str) -> None:
         """Close trials left RUNNING (the search was interrupted) so none stays open forever."""
         for trial_id in list(self._open):
-            trial = self._open.pop(trial_id)
+            trial = self._open[trial_id]  # kept until closed: the database may be away
             trial.set_user_attr("fail_reason", reason)
             self.study.tell(trial, state=TrialState.FAIL)
+            del self._open[trial_id]
 
     # Tune checkpoints the searcher for its own resume; autonn's state is the database already,
     # and pickling a live storage every few seconds would be pure cost.

@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+import optuna
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -26,8 +27,45 @@ from sqlalchemy.pool import NullPool
 import autonn
 from autonn.tune._study import INTERRUPTED
 
-pytestmark = pytest.mark.integration
 TRIALS = 8
+
+
+def test_the_searcher_holds_what_it_cannot_store_and_closes_it_when_the_database_is_back(
+    tmp_path,
+):
+    """Without a server or Ray: the searcher on a storage that gives up (a fake clock)."""
+    from autonn.space import load_space
+    from autonn.store._retry import RetryingStorage
+    from autonn.tune._outage import DatabaseOutage
+    from autonn.tune._protocol import FAILED
+    from autonn.tune._searcher import AutonnSearcher
+    from tests.store.test_retry import FakeTime, Flaky
+
+    flaky, time_ = Flaky(f"sqlite:///{tmp_path / 'db.sqlite'}"), FakeTime()
+    storage = RetryingStorage(flaky, timeout=20, sleep=time_.sleep, clock=time_.clock)
+    outage = DatabaseOutage(storage)
+    optuna.create_study(storage=storage, study_name="s", directions=["maximize", "minimize"])
+    searcher = AutonnSearcher(
+        load_space("mlp"),
+        objectives=("accuracy", "size_bytes"),
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        storage=storage,
+        study_name="s",
+        total=2,
+    )
+    assert searcher.suggest("a") is not None
+    flaky.down = True
+    searcher.on_trial_complete("a", {FAILED: "boom"})  # waits 20 s (fake), then gives up
+    assert outage.tripped and outage.stop_all() and sum(time_.sleeps) == pytest.approx(20)
+    assert searcher.suggest("b") is None  # no new trial while stopping
+    searcher.fail_unfinished(INTERRUPTED)  # still away: left for --resume, no raise
+    assert not searcher.finished
+    flaky.down = False
+    searcher.fail_unfinished(INTERRUPTED)  # back: the open trial is closed as interrupted
+    (trial,) = optuna.load_study(study_name="s", storage=flaky).trials
+    assert trial.state.name == "FAIL" and trial.user_attrs["fail_reason"] == INTERRUPTED
+    stopped = outage.error("s", 0, 2)
+    assert stopped.exit_code == 75 and "once it is back, add --resume --name s" in str(stopped)
 
 
 class Server:
@@ -146,6 +184,7 @@ def stored(server: Server, name: str) -> list:
     return autonn.load_search(name, server.url).trials
 
 
+@pytest.mark.integration
 def test_a_database_restarted_mid_search_loses_no_trial_and_stores_none_twice(server, tmp_path):
     search = Search(server, f"restart-{uuid.uuid4().hex[:6]}", tmp_path)
     try:
@@ -172,6 +211,7 @@ def test_a_database_restarted_mid_search_loses_no_trial_and_stores_none_twice(se
     assert None not in ray_ids and len(set(ray_ids)) == TRIALS  # each Tune trial stored once
 
 
+@pytest.mark.integration
 def test_a_database_away_past_the_bound_stops_the_search_and_resume_completes_it(server, tmp_path):
     name = f"away-{uuid.uuid4().hex[:6]}"
     search = Search(server, name, tmp_path, "--db-timeout", "20s")

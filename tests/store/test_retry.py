@@ -20,12 +20,13 @@ def dropped() -> OperationalError:
 
 class Flaky(optuna.storages.RDBStorage):
     """`faults`: (method, "before" | "after") pairs, each failing one call of that method, in
-    order. "after": the write committed, then the connection dropped before the client heard."""
+    order. "after": the write committed, then the connection dropped before the client heard.
+    `down`: every such call fails, as while the server is stopped."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.faults: list[tuple[str, str]] = []
-        self.calls = 0
+        self.down = False
 
     def _fault(self, name: str, when: str) -> None:
         if self.faults and self.faults[0] == (name, when):
@@ -33,7 +34,8 @@ class Flaky(optuna.storages.RDBStorage):
             raise dropped()
 
     def _flaky(self, name: str, call):
-        self.calls += 1
+        if self.down:
+            raise dropped()
         self._fault(name, "before")
         result = call()
         self._fault(name, "after")
