@@ -6,15 +6,18 @@ training): the params of the built-in mlp space, two objectives, and the user at
 own, the rest as one JSON attribute) or with `--flat` each on its own, as autonn 0.3.0 stored
 them. Then times, in this process, `autonn.load_search` (autonn's one read path) and Optuna's own
 reading of the same trials (`optuna.load_study(...).trials`), each the median of --repeat runs
-after one warm-up. The last line is machine-readable:
-ratio=<load_search seconds / Optuna's seconds> load_search_s=<median> trials=<N>.
+after one warm-up, in CPU seconds (the cost on an idle core) and wall seconds. The last line is
+machine-readable: ratio=<load_search CPU s / Optuna's CPU s> load_search_cpu_s=<median> trials=N.
 
     python bench/store_read.py [--trials 10000] [--repeat 3] [--flat] [--db PATH]
+
+(--db: a SQLite file kept between runs; a run adds the trials it lacks.)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import statistics
@@ -81,28 +84,34 @@ def _trial(rng: random.Random, number: int, flat: bool):
     )
 
 
-def build(url: str, trials: int, flat: bool) -> float:
-    started = time.perf_counter()
+def build(url: str, trials: int, flat: bool) -> int:
+    """Write the search, or add to one an earlier run left short; the number of trials added."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         storage=open_storage(url, create=True),
         study_name=NAME,
         directions=["maximize", "minimize"],
+        load_if_exists=True,
     )
     study.set_user_attr(CONFIG_ATTR, {"objectives": ["accuracy", "size_bytes"], "space": "mlp"})
-    rng = random.Random(0)
-    study.add_trials([_trial(rng, n, flat) for n in range(trials)])
-    return time.perf_counter() - started
+    have = sum(next(i for i in autonn.list_searches(url) if i.name == NAME).counts.values())
+    rng = random.Random(have)
+    study.add_trials([_trial(rng, n, flat) for n in range(have, trials)])  # a commit each
+    return max(trials - have, 0)
 
 
-def timed(read, repeat: int) -> float:
+def timed(read, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of `read()`. SQLite runs in this process, so its CPU time is
+    the whole cost of a read on an idle core; the wall time also holds the waits for a core that
+    other processes took (on a shared machine, most of it)."""
     read()  # warm-up: imports, the engine's first connection
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         read()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -110,21 +119,24 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--flat", action="store_true", help="each attribute on its own (0.3.0)")
-    parser.add_argument("--db", help="reuse or create this SQLite file")
+    parser.add_argument("--db", help="keep the database in this SQLite file, between runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.db or Path(tmp) / "big.db")
         url = f"sqlite:///{path}"
-        if not path.exists():
-            print(f"wrote {args.trials} trials in {build(url, args.trials, args.flat):.1f} s")
+        started = time.perf_counter()
+        added = build(url, args.trials, args.flat)
+        print(f"wrote {added} trials in {time.perf_counter() - started:.1f} s")
         mine = timed(lambda: autonn.load_search(NAME, url), args.repeat)
         storage = open_storage(url)
         theirs = timed(lambda: optuna.load_study(study_name=NAME, storage=storage).trials, 1)
         n = len(autonn.load_search(NAME, url).trials)
-    print(f"machine: {platform.machine()}, {platform.python_version()}, layout "
-          f"{'flat' if args.flat else 'packed'}")  # fmt: skip
-    print(f"load_search: {mine:.3f} s for {n} trials; Optuna's own reading: {theirs:.3f} s")
-    print(f"ratio={mine / theirs:.3f} load_search_s={mine:.3f} trials={n}")
+    load = os.getloadavg()[0]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {load:.1f}, Python "
+          f"{platform.python_version()}; layout {'flat' if args.flat else 'packed'}")  # fmt: skip
+    for who, (wall, cpu) in (("load_search", mine), ("Optuna's own reading", theirs)):
+        print(f"{who}: {cpu:.3f} s CPU, {wall:.3f} s wall, {n} trials")
+    print(f"ratio={mine[1] / theirs[1]:.3f} load_search_cpu_s={mine[1]:.3f} trials={n}")
 
 
 if __name__ == "__main__":

@@ -73,9 +73,11 @@ def upgrade_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     the details packed under DETAILS_ATTR, or each on its own (autonn 0.3.0 and before); the
     parameter count was `params`, and the score after channel pruning `<metric>_pruned`."""
     details = attrs.get(DETAILS_ATTR)
-    out = {k: v for k, v in attrs.items() if k != DETAILS_ATTR}
-    if isinstance(details, dict):
-        out = {**details, **out}
+    if isinstance(details, dict):  # written by this autonn, under today's names
+        out = {**details, **attrs}
+        del out[DETAILS_ATTR]
+        return out
+    out = dict(attrs)
     for old, new in _RENAMED_ATTRS.items():
         if old in out and new not in out:
             out[new] = out.pop(old)

@@ -10,6 +10,8 @@ def pgbouncer_url() -> str:
     url = os.environ.get("AUTONN_TEST_PGBOUNCER_URL")
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("AUTONN_TEST_PGBOUNCER_URL is not set; .ci/run starts PgBouncer and sets it")
+            pytest.fail(
+                "AUTONN_TEST_PGBOUNCER_URL is not set; .ci/run starts PgBouncer and sets it"
+            )
         pytest.skip("set AUTONN_TEST_PGBOUNCER_URL (see .ci/start-pgbouncer.sh) to test PgBouncer")
     return url
