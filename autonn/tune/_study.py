@@ -29,10 +29,12 @@ INTERRUPTED = "the search stopped before this trial finished"
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 _MUST_MATCH = ("space", "data", "label", "task", "objectives", "sampler", "seed", "max_epochs",
                "early_stop", "scheduler", "dataset", "artifacts", "teacher",
-               "init_from", "target", "limits_applied", "floor", "folds")  # fmt: skip
+               "init_from", "target", "limits_applied", "floor", "folds",
+               "split_hash", "precision")  # fmt: skip
 # What a search stored before a setting existed meant.
 _BEFORE = {"task": "classification", "teacher": None, "init_from": None, "target": "onnx",
-           "limits_applied": [], "floor": None, "folds": 0}  # fmt: skip
+           "limits_applied": [], "floor": None, "folds": 0,
+           "precision": "auto"}  # fmt: skip
 
 
 def create_study(
@@ -83,8 +85,10 @@ def resume_study(
         ) from None
     stored = study.user_attrs.get(CONFIG_ATTR, {})
     wanted = _stored_config(name, config, run, space, data)
-    # Before --scheduler, early stopping was accuracy-only ASHA.
-    before = {**_BEFORE, "scheduler": "asha" if stored.get("early_stop", True) else "fifo"}
+    # Before --scheduler, early stopping was accuracy-only ASHA; before 0.3 no split hash was
+    # stored, so such a search resumes on its counts and shapes (`dataset`) alone.
+    before = {**_BEFORE, "scheduler": "asha" if stored.get("early_stop", True) else "fifo",
+              "split_hash": wanted["split_hash"]}  # fmt: skip
     stored = {**before, **stored}
     differ = [k for k in _MUST_MATCH if _comparable(stored.get(k)) != _comparable(wanted[k])]
     if differ:

@@ -67,3 +67,15 @@ def test_nasty_names_survive_and_export_refuses_edited_data(tmp_path):
     last = done.stderr.strip().splitlines()[-1]  # after the progress line, one error line
     assert last.startswith("autonn: error: ") and "hash of its splits" in last
     assert not (tmp_path / "edited").exists() and not (tmp_path / "cli").exists()
+
+    # Resuming on the edited file is refused the same way, before a trial is added.
+    more = autonn.SearchConfig(space="mlp", data=str(path), name="hashed", trials=2,
+                               max_epochs=1, seed=0, early_stop=False, folds=0)  # fmt: skip
+    try:
+        with pytest.raises(UsageError, match="split_hash"):
+            autonn.search(more, run, resume=True)
+    finally:
+        import ray
+
+        ray.shutdown()
+    assert len(autonn.load_search("hashed", storage).trials) == 1
