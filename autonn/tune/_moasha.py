@@ -53,25 +53,21 @@ class _Rung:
         self.ids: list[str] = []
         self.row: dict[str, int] = {}
         self.checked: list[dict[str, float]] = []  # for `save`, as recorded
-        self._d = n_objectives
-        self._grow(16)
-        self._ranked = 0  # rows 0.._ranked-1 are ranked: `in_front_set` says which
+        self.vectors = np.full((16, n_objectives), np.nan)  # NaN: an objective was missing
+        self.excess = np.zeros(16)  # how far each breaks the limits, summed
+        self.score = np.full(16, np.nan)  # the metric, for the floor
+        self.ranks = np.zeros(16, dtype=np.int64)
+        self.ranked_in = np.zeros(16, dtype=bool)  # among the rows `ranks` holds for
+        self._ranked = 0  # rows below this were there at the last ranking
 
-    def _grow(self, capacity: int) -> None:
-        n = len(self.ids)
-
-        def grown(old: np.ndarray | None, shape, fill, dtype) -> np.ndarray:
-            new = np.full(shape, fill, dtype=dtype)
-            if old is not None:
-                new[:n] = old[:n]
-            return new
-
-        get = self.__dict__.get
-        self.vectors = grown(get("vectors"), (capacity, self._d), np.nan, float)
-        self.excess = grown(get("excess"), capacity, 0.0, float)  # sum over the limits
-        self.score = grown(get("score"), capacity, np.nan, float)  # the metric, for the floor
-        self.ranks = grown(get("ranks"), capacity, 0, np.int64)
-        self.ranked_in = grown(get("ranked_in"), capacity, False, bool)
+    def _grow(self) -> None:
+        # Doubling: a rung of n results has copied O(n) values in all.
+        for name, fill in (("vectors", np.nan), ("excess", 0.0), ("score", np.nan),
+                           ("ranks", 0), ("ranked_in", False)):  # fmt: skip
+            old = getattr(self, name)
+            new = np.full((2 * len(old), *old.shape[1:]), fill, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -82,7 +78,7 @@ class _Rung:
     def add(self, trial_id: str, vector: Vector | None, excess: float, score, checked) -> None:
         n = len(self.ids)
         if n == len(self.excess):
-            self._grow(2 * n)
+            self._grow()
         self.row[trial_id] = n
         self.ids.append(trial_id)
         self.checked.append(checked)
