@@ -10,8 +10,8 @@ and nothing inside a stopped worker can run to notice. So the driver keeps the c
 - each worker says which process it is (pid and Ray node) in a small `WorkerBook` actor as its
   trial starts, since a trial stuck in its first epoch has reported nothing yet;
 - a trial past the timeout is stored as FAIL with the reason at once (told to the searcher
-  here), and its process is killed with SIGKILL (which ends a stopped process too) by a task
-  pinned to the worker's node, so it works on a cluster as on one machine.
+  here), and its process is killed with SIGKILL (which ends a stopped process too): by the
+  driver when it runs on the driver's node, else by a task pinned to the worker's node.
 
 Tune then sees the worker die and, under its failure policy (--max-failures), starts the trial
 again. The trial's config now carries the reason (TIMED_OUT_KEY), and that run reports it at
@@ -58,8 +58,7 @@ def announce(book, number: int) -> None:
     book.started.remote(number, os.getpid(), ray.get_runtime_context().get_node_id())
 
 
-@ray.remote(num_cpus=0)
-def _kill(pid: int) -> str:
+def kill_here(pid: int) -> str:
     """SIGKILL a Ray worker process on this node; a pid that is no longer one is left alone."""
     import psutil
 
@@ -73,9 +72,16 @@ def _kill(pid: int) -> str:
         return "gone"
 
 
+kill_there = ray.remote(num_cpus=0)(kill_here)
+
+
 def kill_worker(pid: int, node_id: str) -> str:
+    """Kill the process on the driver's node at once, or by a task pinned to its node (starting
+    that task's worker takes seconds on a loaded machine)."""
+    if node_id == ray.get_runtime_context().get_node_id():
+        return kill_here(pid)
     pinned = NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
-    return ray.get(_kill.options(scheduling_strategy=pinned).remote(pid), timeout=RPC_TIMEOUT)
+    return ray.get(kill_there.options(scheduling_strategy=pinned).remote(pid), timeout=RPC_TIMEOUT)
 
 
 def duration_text(seconds: float) -> str:

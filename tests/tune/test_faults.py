@@ -261,7 +261,9 @@ def _stop_when_it_starts(pid_file: Path) -> threading.Thread:
 
 @pytest.mark.integration
 def test_hung_and_stopped_trials_end_as_fail_with_the_reason_within_the_timeout(tmp_path):
-    timeout = 30
+    # Above an ok trial's time on a loaded 2-core machine (56 s seen at load 29), which the
+    # watchdog would otherwise end too: the promise is FAIL within the timeout plus 30 s.
+    timeout = 90
     config = _moody(tmp_path, ["ok", "hang", "stop", "ok"], "moody")
     run = autonn.RunConfig(storage=f"sqlite:///{tmp_path}/m.db", artifacts=str(tmp_path / "art"),
                            max_concurrent=2, trial_timeout=f"{timeout}s")  # fmt: skip
@@ -390,3 +392,36 @@ def test_sigterm_then_sigkill_as_kubernetes_does_stores_what_finished_and_resume
     result = autonn.search(config, run, resume=True)
     counted = [t for t in result.trials if t.attrs.get("fail_reason") != INTERRUPTED]
     assert len(counted) == done + 2 and "RUNNING" not in {t.state for t in result.trials}
+
+
+@pytest.mark.integration
+def test_a_stopped_worker_on_another_node_is_killed_by_a_task_pinned_there_and_no_other_process():
+    """The path kill_worker takes for a node other than the driver's, run here on this node."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from autonn.tune._ray import connect
+    from autonn.tune._watchdog import kill_there
+
+    connect(autonn.RunConfig())  # the module's Ray, started as a search starts it
+
+    @ray.remote(num_cpus=0)
+    class Worker:
+        def pid(self) -> int:
+            return os.getpid()
+
+    worker = Worker.remote()
+    pid = ray.get(worker.pid.remote())
+    os.kill(pid, signal.SIGSTOP)
+    other = subprocess.Popen(["sleep", "60"])  # not a Ray worker: left alone
+    pinned = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    try:
+        kill = kill_there.options(scheduling_strategy=pinned)
+        assert ray.get(kill.remote(pid), timeout=120) == "killed"
+        assert ray.get(kill.remote(other.pid), timeout=120).startswith("gone (its pid now")
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid) and other.poll() is None
+    finally:
+        other.kill()
