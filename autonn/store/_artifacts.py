@@ -54,9 +54,7 @@ def check_writable(root: str) -> None:
     probe = f"{where}/.autonn-write-check-{os.getpid()}"
     try:
         if not _is_uri(where):
-            Path(where).mkdir(parents=True, exist_ok=True)
-            Path(probe).write_bytes(b"autonn")
-            Path(probe).unlink()
+            _probe_folder(Path(where), Path(probe))
             return
         import pyarrow.fs
 
@@ -69,6 +67,22 @@ def check_writable(root: str) -> None:
             f"cannot write trial files under --artifacts {root} ({_why(exc)}); give a folder "
             "this user can write, on a disk with free space"
         ) from None
+
+
+def _probe_folder(folder: Path, probe: Path) -> None:
+    """Create the folder if need be, write and delete the probe, then remove the folders this
+    created: a search that stops later on bad input must leave nothing behind."""
+    created = [d for d in (folder, *folder.parents) if not d.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"autonn")
+        probe.unlink()
+    finally:
+        for made in created:  # deepest first; each is empty again
+            try:
+                made.rmdir()
+            except OSError:
+                pass
 
 
 def upload(local_dir: Path, location: str) -> None:

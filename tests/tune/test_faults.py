@@ -151,6 +151,11 @@ def test_a_stopped_search_exits_with_its_code_and_one_last_line(capsys, monkeypa
 # --- artifact roots that cannot be written ---
 
 
+def test_the_probe_of_a_new_artifact_root_leaves_nothing_behind(tmp_path):
+    check_writable(str(tmp_path / "new" / "root"))  # a search refused later writes nothing
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_artifact_root_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
