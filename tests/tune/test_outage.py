@@ -199,6 +199,7 @@ def test_a_database_restarted_mid_search_loses_no_trial_and_stores_none_twice(se
     finally:
         search.proc.kill()
     log = "\n".join(search.lines)
+    print(log)  # shown with -rP: when the outage was met, and when the database was back
     assert code == 0, log
     assert len(search.said("database unreachable")) == 1, log  # said once, not per retry
     assert "retrying for up to 5m" in search.said("database unreachable")[0]
@@ -228,6 +229,7 @@ def test_a_database_away_past_the_bound_stops_the_search_and_resume_completes_it
     finally:
         search.proc.kill()
     log = "\n".join(search.lines)
+    print(log, f"\nexited {took:.1f}s after the outage was met")  # shown with -rP
     assert code == 75, log
     assert "Traceback" not in log
     last = search.lines[-1]
