@@ -60,7 +60,9 @@ def is_transient(exc: BaseException) -> bool:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, DisconnectionError | OperationalError):
+        if isinstance(exc, DisconnectionError):
+            return True
+        if isinstance(exc, OperationalError) and not _sqlite_mistake(exc.orig):
             return True
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             return True
@@ -68,6 +70,17 @@ def is_transient(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _sqlite_mistake(orig) -> bool:
+    """SQLite raises OperationalError for wrong SQL and a missing table too: those are not
+    worth five minutes of retries. A locked or busy file, or one it cannot open, is."""
+    import sqlite3
+
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    message = str(orig).lower()
+    return not any(word in message for word in ("locked", "busy", "unable to open", "disk i/o"))
 
 
 def _is_psycopg_operational(exc: BaseException) -> bool:

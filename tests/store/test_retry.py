@@ -4,6 +4,7 @@ dropped connection fails, before the write reaches the database or after it comm
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import optuna
 import pytest
@@ -127,6 +128,11 @@ def test_an_error_that_is_not_the_connection_is_raised_at_once(flaky, time_):
         storage.get_study_id_from_name("no such study")
     assert time_.sleeps == []
     assert not is_transient(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    no_table = sqlite3.OperationalError("no such table: trials")
+    assert not is_transient(OperationalError("SELECT", {}, no_table))
+    assert is_transient(
+        OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+    )
     wrapped = optuna.exceptions.StorageInternalError("commit failed")
     wrapped.__cause__ = dropped()
     assert is_transient(wrapped)  # how Optuna raises it
