@@ -34,8 +34,8 @@ def test_empty_database_lists_nothing(tmp_path):
 
 
 def test_reading_does_not_set_up_optunas_storage(tmp_path):
-    """list_searches and LiveSearch read with plain SELECTs: Optuna's storage is not set up (that
-    imports alembic and checks the schema, 0.4 s); Optuna decodes the params, nothing more."""
+    """list_searches, load_search and LiveSearch read with plain SELECTs: Optuna's storage is not
+    set up (that imports alembic and checks the schema, 0.4 s); Optuna decodes the params."""
     import subprocess
     import sys
 
@@ -44,9 +44,10 @@ def test_reading_does_not_set_up_optunas_storage(tmp_path):
     url = f"sqlite:///{tmp_path}/r.db"
     write_search(url, "s", trials=5, seed=0)
     code = (
-        "import sys; from autonn.store import LiveSearch, list_searches; "
+        "import sys; from autonn.store import LiveSearch, list_searches, load_search; "
         f"assert [i.name for i in list_searches({url!r})] == ['s']; "
         f"assert len(LiveSearch('s', {url!r}).refresh().trials) == 5; "
+        f"assert len(load_search('s', {url!r}).trials) == 5; "
         "print(sorted(m for m in sys.modules if m.startswith('alembic')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
