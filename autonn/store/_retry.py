@@ -37,6 +37,7 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autonn._durations import duration_text
 from autonn.errors import StoreError
 
 logger = logging.getLogger("autonn.store")
@@ -91,17 +92,6 @@ def _is_psycopg_operational(exc: BaseException) -> bool:
     except ImportError:
         return False
     return isinstance(exc, psycopg.OperationalError)
-
-
-def duration(seconds: float) -> str:
-    """20s, 5m, 1m30s, 2h: how --db-timeout is written."""
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return (
-        "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
-        or "0s"
-    )
 
 
 class RetryingStorage(BaseStorage):
@@ -174,19 +164,19 @@ class RetryingStorage(BaseStorage):
                     logger.warning(
                         "database unreachable (%s); retrying for up to %s",
                         _first_line(exc),
-                        duration(self.timeout),
+                        duration_text(self.timeout),
                     )
             waited = now - self._since
             if self.gave_up or waited >= self.timeout:
                 if not self.gave_up:
                     logger.error(
                         "database still unreachable after %s; stopping the search",
-                        duration(waited),
+                        duration_text(waited),
                     )
                 self.gave_up = True
                 raise DatabaseUnreachable(
-                    f"{self.label} was unreachable for {duration(waited)} "
-                    f"(--db-timeout {duration(self.timeout)}): {_first_line(exc)}"
+                    f"{self.label} was unreachable for {duration_text(waited)} "
+                    f"(--db-timeout {duration_text(self.timeout)}): {_first_line(exc)}"
                 ) from exc
             wait = min(self._wait, self.timeout - waited)
             self._wait = min(self._wait * 2, LONGEST_WAIT)
@@ -199,7 +189,7 @@ class RetryingStorage(BaseStorage):
             if self._since is None:
                 return
             logger.warning(
-                "database reachable again after %s", duration(self._clock() - self._since)
+                "database reachable again after %s", duration_text(self._clock() - self._since)
             )
             self._since = None
 

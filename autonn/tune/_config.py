@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autonn._durations import parse_duration
 from autonn.errors import ConfigError
 from autonn.limits import FLOOR, RESERVE, Limit, device_limits, parse_limits
 from autonn.store import COSTS, DEFAULT_STORAGE, display_url
@@ -235,14 +236,3 @@ class RunConfig:
                 "db_timeout", "must be a duration such as 30s, 5m or 1h", self.db_timeout
             )
         return seconds
-
-
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str | float) -> float | None:
-    """Seconds in "90s", "10m", "1.5h", "2d" or a plain number of seconds; None if not one."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
-    found = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*", str(text).lower())
-    return float(found.group(1)) * _UNITS[found.group(2)] if found else None

@@ -21,8 +21,9 @@ import logging
 
 from ray import tune
 
+from autonn._durations import duration_text
 from autonn.errors import SearchInterrupted
-from autonn.store._retry import DatabaseUnreachable, RetryingStorage, duration
+from autonn.store._retry import DatabaseUnreachable, RetryingStorage
 
 logger = logging.getLogger("autonn.tune")
 
@@ -54,7 +55,7 @@ class DatabaseOutage(tune.Stopper):
     def error(self, name: str, stored: int, total: int) -> SearchInterrupted:
         return SearchInterrupted(
             f"search {name!r} stopped after {stored} of {total} trials: the database was "
-            f"unreachable for longer than --db-timeout {duration(self.timeout)} (what "
+            f"unreachable for longer than --db-timeout {duration_text(self.timeout)} (what "
             f"finished is stored); once it is back, add --resume --name {name} to the same "
             "command to continue it",
             exit_code=EXIT_CODE,

@@ -30,6 +30,7 @@ import ray
 from ray.tune import Callback
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from autonn._durations import duration_text
 from autonn.tune._protocol import FAILED, TIMED_OUT_KEY, TRIAL_KEY
 
 logger = logging.getLogger("autonn.tune")
@@ -82,14 +83,6 @@ def kill_worker(pid: int, node_id: str) -> str:
         return kill_here(pid)
     pinned = NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
     return ray.get(kill_there.options(scheduling_strategy=pinned).remote(pid), timeout=RPC_TIMEOUT)
-
-
-def duration_text(seconds: float) -> str:
-    """90 -> "90s", 600 -> "10m", 7200 -> "2h": how a person writes a timeout."""
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
 
 
 class Watchdog(Callback):

@@ -10,7 +10,8 @@ import optuna
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from autonn.store._retry import DatabaseUnreachable, RetryingStorage, duration, is_transient
+from autonn._durations import duration_text
+from autonn.store._retry import DatabaseUnreachable, RetryingStorage, is_transient
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -100,7 +101,7 @@ def test_a_read_is_retried_with_backoff_and_the_outage_is_said_once(flaky, time_
     said = [r.getMessage() for r in caplog.records]
     assert said == [
         "database unreachable (server closed the connection unexpectedly); retrying for up to 5m",
-        "database reachable again after 8s",
+        "database reachable again after 7.5s",
     ]
     assert storage.outages == 1 and not storage.gave_up
 
@@ -196,4 +197,5 @@ def test_an_attribute_written_twice_is_stored_once(flaky, time_):
 
 
 def test_durations_read_as_they_are_written():
-    assert [duration(s) for s in (20, 300, 90, 7200, 0)] == ["20s", "5m", "1m30s", "2h", "0s"]
+    shown = [duration_text(s) for s in (20, 300, 90, 7200, 0, 37.44)]
+    assert shown == ["20s", "5m", "90s", "2h", "0s", "37.4s"]

@@ -18,14 +18,13 @@ import psutil
 import pytest
 
 import autonn
+from autonn._durations import duration_text, parse_duration
 from autonn.cli import main
 from autonn.errors import ArtifactsUnwritable, SearchInterrupted, StoreError, Terminated
 from autonn.store._artifacts import UPLOAD_FAILED, check_writable, upload
-from autonn.tune._config import parse_duration
 from autonn.tune._protocol import FAILED, FINAL
 from autonn.tune._study import INTERRUPTED
 from autonn.tune._uploads import UploadFailures
-from autonn.tune._watchdog import duration_text
 
 # A space whose model's forward pass does what its `mode` param says: "ok" trains, "hang" never
 # returns, "stop" writes its pid to PIDS/stop.pid and waits (for the test to SIGSTOP it). Every
