@@ -9,7 +9,8 @@
     │   ├── TargetCannotRun     the target's converter or runtime cannot run the trial's model
     │   └── ArtifactsUnwritable a trial's files could not be stored (disk full, no permission)
     └── SearchInterrupted       a search stopped before its last trial; CLI exit `exit_code`:
-                                130 Ctrl-C, 143 SIGTERM, 2 trials could not store their files
+                                130 Ctrl-C, 143 SIGTERM, 2 trials could not store their files,
+                                75 the database was unreachable past --db-timeout
 
     Terminated (a KeyboardInterrupt, not an AutonnError): SIGTERM reached the driver outside Tune's
     loop; the CLI exits 143.
@@ -75,7 +76,8 @@ class SearchInterrupted(AutonnError):
     """A search stopped before all its trials ran; what finished is stored and it can resume.
 
     exit_code: what the CLI exits with: 130 after Ctrl-C (SIGINT), 143 after SIGTERM (a scheduler
-    preempting the driver), 2 when trials could not store their files.
+    preempting the driver), 2 when trials could not store their files, 75 (EX_TEMPFAIL) when the
+    database stayed unreachable past --db-timeout.
     """
 
     def __init__(self, message: str, *, exit_code: int = 130) -> None:
