@@ -21,14 +21,19 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
+_LOG = logging.getLogger("autonn")
+_LOG_AT_START = (list(_LOG.handlers), _LOG.level, _LOG.propagate)
+
+
 @pytest.fixture(autouse=True)
 def autonn_logging_as_it_was():
     """No test leaks logging state into the next: the CLI's main() sets handlers, a level and
-    propagate on the "autonn" logger, and a handler left on a closed stream broke later tests."""
-    log = logging.getLogger("autonn")
-    saved = (list(log.handlers), log.level, log.propagate)
+    propagate on the "autonn" logger, and a handler left on a closed stream broke later tests.
+    Each test starts from the state before any test ran, not from what a module or session
+    fixture that ran the CLI left (it turned propagate off, so caplog saw nothing)."""
+    _LOG.handlers[:], _LOG.level, _LOG.propagate = _LOG_AT_START[0][:], *_LOG_AT_START[1:]
     yield
-    log.handlers[:], log.level, log.propagate = saved[0], saved[1], saved[2]
+    _LOG.handlers[:], _LOG.level, _LOG.propagate = _LOG_AT_START[0][:], *_LOG_AT_START[1:]
 
 
 @pytest.fixture(scope="session")

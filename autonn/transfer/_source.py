@@ -51,7 +51,10 @@ class ModelSource:
 
 def trial_source(search: str, trial, space: str) -> ModelSource:
     """A stored trial of `search` (a TrialRecord or an Optuna FrozenTrial) as a source."""
-    attrs = getattr(trial, "attrs", None) or getattr(trial, "user_attrs", {})
+    from autonn.store import upgrade_attrs
+
+    # A TrialRecord's attrs are flat already; a FrozenTrial's may be packed (see upgrade_attrs).
+    attrs = getattr(trial, "attrs", None) or upgrade_attrs(getattr(trial, "user_attrs", {}))
     location = attrs.get("artifacts")
     if location is None:
         raise UsageError(
@@ -202,14 +205,14 @@ def best_trial_source(study, search: str, objectives: tuple[str, ...], space: st
     (the earliest of equal ones), or None while no trial has completed."""
     from optuna.trial import TrialState
 
-    from autonn.store import OBJECTIVES, quality_metric
+    from autonn.store import OBJECTIVES, quality_metric, upgrade_attrs
 
     metric = quality_metric(objectives)
     index, sign = objectives.index(metric), 1 if OBJECTIVES[metric] == "maximize" else -1
     done = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if "artifacts" in t.user_attrs
+        if "artifacts" in upgrade_attrs(t.user_attrs)
     ]
     if not done:
         return None
