@@ -145,9 +145,10 @@ def _ship_after_folds(config, data, folds, epochs, seed, fit, report, init_state
     from autonn.train import best_epoch
 
     whole = pooled(data)
-    rows = fold_rows(data, folds, seed)
+    # Each fold's rows are gathered once: training reads them, then scoring (_score_folds).
+    splits = [(fold(whole, tr, va), tr) for tr, va in fold_rows(data, folds, seed)]
     started = time.perf_counter()
-    fold_models, curve = _train_folds(config, whole, rows, epochs, seed, fit, report, init_state)
+    fold_models, curve = _train_folds(config, whole, splits, epochs, seed, fit, report, init_state)
     chosen = best_epoch(curve, fit["metric"])
     model, init = _build(config, whole, init_state)
     _train_last(model, config, whole, chosen, seed, fit)  # a teacher covers every pooled row
@@ -155,26 +156,24 @@ def _ship_after_folds(config, data, folds, epochs, seed, fit, report, init_state
     found.update(train_seconds=time.perf_counter() - started, best_epoch=chosen)
     model, compressed = _compress(model, config, whole, seed, fit, keep_last=True)
     found["curve"] = curve + compressed.pop("finetune_curve")
-    pairs = zip(fold_models, rows, strict=True)
-    found["folds"] = [(m, fold(whole, tr, va), tr) for m, (tr, va) in pairs]
+    found["folds"] = [(m, one, tr) for m, (one, tr) in zip(fold_models, splits, strict=True)]
     return model, {**found, **compressed}
 
 
-def _train_folds(config, whole, rows, epochs, seed, fit, report, init_state):
+def _train_folds(config, whole, splits, epochs, seed, fit, report, init_state):
     """The fold models, each with its weights at the epoch where the folds' mean was best, and
-    that mean after each epoch."""
+    that mean after each epoch. splits: (the fold's Dataset, its training rows of `whole`)."""
     import copy
 
-    from autonn.data._folds import fold
     from autonn.task import get_metric
     from autonn.train import epochs_of
 
     m = get_metric(fit["metric"])
-    models = [_build(config, whole, init_state)[0] for _ in rows]
+    models = [_build(config, whole, init_state)[0] for _ in splits]
     runs = [
-        epochs_of(model, config.train, *_split(fold(whole, tr, va)), epochs=epochs, seed=seed,
+        epochs_of(model, config.train, *_split(one), epochs=epochs, seed=seed,
                   **_fold_fit(fit, tr))
-        for model, (tr, va) in zip(models, rows, strict=True)
+        for model, (one, tr) in zip(models, splits, strict=True)
     ]  # fmt: skip
     curve: list[float] = []
     best: list[dict] = []

@@ -36,17 +36,21 @@ def autonn_logging_as_it_was():
     _LOG.handlers[:], _LOG.level, _LOG.propagate = _LOG_AT_START[0][:], *_LOG_AT_START[1:]
 
 
+def service_url(variable: str, service: str, script: str) -> str:
+    """The URL of an optional service the tests use, from `variable`: skipped with the reason
+    outside CI when unset, failed in CI (where .ci/run starts the service with `script`)."""
+    url = os.environ.get(variable)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{variable} is not set; .ci/run starts {service} and sets it")
+        pytest.skip(f"set {variable} (see {script}) to test {service}")
+    return url
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """A PostgreSQL URL from AUTONN_TEST_POSTGRES_URL (.ci/run starts a server and sets it)."""
-    url = os.environ.get("AUTONN_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "AUTONN_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL and sets it"
-            )
-        pytest.skip("set AUTONN_TEST_POSTGRES_URL (see .ci/start-postgres.sh) to test PostgreSQL")
-    return url
+    return service_url("AUTONN_TEST_POSTGRES_URL", "PostgreSQL", ".ci/start-postgres.sh")
 
 
 # The kinds of trial the tests need, built on purpose: which trial wins, which finishes first and
