@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import pickle
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -72,8 +73,25 @@ def _csv(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
+_SCRATCH: list[Path] = []  # the module's scratch folder, set by the fixture below
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scratch_folder(tmp_path_factory):
+    """Hypothesis runs thousands of examples, each writing a file; a function-scoped tmp_path
+    cannot serve them, and folders of their own in /tmp were left behind (6,000 a run). They
+    go in one folder that is removed when the module ends."""
+    _SCRATCH[:] = [tmp_path_factory.mktemp("hostile")]
+    yield
+    shutil.rmtree(_SCRATCH.pop(), ignore_errors=True)
+
+
+def _folder() -> Path:
+    return Path(tempfile.mkdtemp(dir=_SCRATCH[0]))
+
+
 def _file(suffix: str, content: bytes) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="autonn-hostile-"))
+    folder = _folder()
     path = folder / f"in{suffix}"
     path.write_bytes(content)
     return path
@@ -133,7 +151,7 @@ def test_random_parquet_tables_load_or_fail_in_one_line(names, n, seed, text_lab
             columns[name] = np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 5, size=n))
     labels = rng.choice(["'; DROP TABLE trials; --", "<i>b</i>"] if text_label else [0, 1], n)
     frame = pd.DataFrame({**columns, "label": labels})
-    folder = Path(tempfile.mkdtemp(prefix="autonn-hostile-"))
+    folder = _folder()
     frame.to_parquet(folder / "t.parquet")
     _loads_or_says_why(folder / "t.parquet")
 
