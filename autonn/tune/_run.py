@@ -199,6 +199,9 @@ def _tune(
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    from autonn.tune._memory import SNAPSHOT_EVERY_S, DropStatistics
+
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", SNAPSHOT_EVERY_S)  # see _memory.py
     from ray import tune
     from ray.tune.stopper import CombinedStopper
 
@@ -296,7 +299,7 @@ def _tune(
             storage_path=search_location(run.artifacts, name),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=run.max_failures),
-            callbacks=[retries, *([watchdog] if watchdog else [])],
+            callbacks=[retries, DropStatistics(), *([watchdog] if watchdog else [])],
             # STOP_AFTER trials in a row that could not store their files; a database away
             stop=CombinedStopper(uploads, outage),
         ),
