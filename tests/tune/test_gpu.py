@@ -149,9 +149,11 @@ def space(trial):
 
 @pytest.fixture(scope="module")
 def one_gpu_ray():
-    """A local Ray with one logical GPU (and CPUs enough for four trials); autonn joins it."""
+    """A local Ray with one logical GPU (and CPUs enough for four trials); autonn joins it.
+    Another module's search may have left the session's Ray running: this one needs its own."""
     import ray
 
+    ray.shutdown()
     ray.init(num_cpus=4, num_gpus=1, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
