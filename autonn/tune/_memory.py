@@ -11,15 +11,13 @@ Measured with Ray 2.60 (bench/soak.py, and object counts on the driver between t
 - Tune snapshots its experiment state every few seconds for `Tuner.restore` and keeps a JSON
   copy of every trial it snapshotted, about 17 KB a trial, while spending up to 5% of the
   driver's time on it by design. autonn resumes from the database, never from Tune's state, so
-  the periodic snapshot is turned off (`SNAPSHOT_EVERY_S`); Tune still writes one at the end.
+  the periodic snapshot is turned off (TUNE_GLOBAL_CHECKPOINT_S in
+  autonn.tune._run.TUNE_ENVIRONMENT); Tune still writes one at the end.
 """
 
 from __future__ import annotations
 
 from ray import tune
-
-# Read by Tune as TUNE_GLOBAL_CHECKPOINT_S: seconds between snapshots of its experiment state.
-SNAPSHOT_EVERY_S = str(10**9)
 
 
 class DropStatistics(tune.Callback):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
 import os
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +42,15 @@ from autonn.tune._study import (
 )
 
 logger = logging.getLogger("autonn.tune")
+
+# Read by Tune on the driver while it runs: autonn checks its own reports, writes no per-trial
+# logs, keeps Tune's plain output, and turns Tune's periodic experiment snapshot off (_memory.py).
+TUNE_ENVIRONMENT = {
+    "TUNE_DISABLE_STRICT_METRIC_CHECKING": "1",
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+    "RAY_AIR_NEW_OUTPUT": "0",
+    "TUNE_GLOBAL_CHECKPOINT_S": str(10**9),  # seconds between snapshots: never, until the end
+}
 
 
 def search(
@@ -195,19 +206,13 @@ def _tune(
     init_from: ModelSource | None = None,
     shipped=None,  # the ObjectRef of data.for_workers() (_ship)
 ) -> None:
-    # Read by Tune on the driver: autonn checks its own reports, and writes no per-trial logs.
-    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    from autonn.tune._memory import SNAPSHOT_EVERY_S, DropStatistics
-
-    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", SNAPSHOT_EVERY_S)  # see _memory.py
     from ray import tune
     from ray.tune.stopper import CombinedStopper
 
     from autonn.store import OBJECTIVES
     from autonn.store._retry import retrying
     from autonn.tune._failures import RetryLog
+    from autonn.tune._memory import DropStatistics
     from autonn.tune._outage import DatabaseOutage
     from autonn.tune._scheduler import make_scheduler, ranked_costs, rung_epochs
     from autonn.tune._searcher import AutonnSearcher, Feasibility
@@ -306,7 +311,8 @@ def _tune(
     )
     terminated = sigterms()
     try:
-        tuner.fit()
+        with tune_environment():
+            tuner.fit()
     finally:
         searcher.fail_unfinished(INTERRUPTED)
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
@@ -315,6 +321,19 @@ def _tune(
         if outage.tripped:
             raise outage.error(name, done + finished, config.trials)
         raise _stopped(name, done + finished, config.trials, uploads, sigterms() > terminated)
+
+
+@contextlib.contextmanager
+def tune_environment() -> Iterator[None]:
+    """Tune's settings for autonn's run (`TUNE_ENVIRONMENT`), where the user has not set them, for
+    the run only: the calling process's environment is as it was afterwards."""
+    added = {k: v for k, v in TUNE_ENVIRONMENT.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _release(lease) -> None:

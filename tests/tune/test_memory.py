@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ray.tune.experiment import Trial
 
@@ -22,3 +24,18 @@ def test_a_trial_that_ended_keeps_its_last_result_but_no_statistics(end):
     getattr(DropStatistics(), end)(iteration=2, trials=[trial], trial=trial)
     assert trial.metric_analysis == {} and trial.metric_n_steps == {}
     assert trial.last_result["accuracy"] == 0.7  # the searcher and the scheduler saw it already
+
+
+def test_tunes_settings_hold_for_the_run_only_and_never_override_the_users(monkeypatch):
+    from autonn.tune._run import TUNE_ENVIRONMENT, tune_environment
+
+    for name in TUNE_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAY_AIR_NEW_OUTPUT", "1")  # the user's own choice
+    with tune_environment():
+        assert (
+            os.environ["TUNE_GLOBAL_CHECKPOINT_S"] == TUNE_ENVIRONMENT["TUNE_GLOBAL_CHECKPOINT_S"]
+        )
+        assert os.environ["RAY_AIR_NEW_OUTPUT"] == "1"
+    assert os.environ["RAY_AIR_NEW_OUTPUT"] == "1"
+    assert not set(TUNE_ENVIRONMENT) - {"RAY_AIR_NEW_OUTPUT"} & set(os.environ)

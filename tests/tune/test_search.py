@@ -160,3 +160,11 @@ def test_latency_can_be_a_third_objective(tmp_path):
     for t in complete:
         assert set(t.values) == {"accuracy", "size_bytes", "latency_ms"}
         assert t.values["latency_ms"] == t.attrs["latency_ms"] > 0
+
+
+def test_the_search_leaves_the_calling_processs_environment_as_it_was(digits_search):
+    import os
+
+    from autonn.tune._run import TUNE_ENVIRONMENT
+
+    assert not set(TUNE_ENVIRONMENT) & set(os.environ)  # none set before the search either
