@@ -5,9 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ray
@@ -41,6 +39,7 @@ from autonn.tune._protocol import (
     TIMED_OUT_KEY,
     TRIAL_KEY,
 )
+from autonn.tune._scratch import trial_scratch
 from autonn.tune._watchdog import announce
 
 logger = logging.getLogger("autonn.tune")
@@ -193,13 +192,13 @@ def _run(
 
     precision = resolve_precision(plan.precision, device)  # stored: what "auto" came to here
     location = trial_location(plan.artifacts, plan.search, number)
-    with tempfile.TemporaryDirectory(prefix="autonn-trial-") as tmp:
+    with trial_scratch() as tmp:
         outcome = run_trial(
             config,
             data,
             seed=plan.seed + number,
             max_epochs=plan.max_epochs,
-            out_dir=Path(tmp),
+            out_dir=tmp,
             device=device,
             precision=precision,
             report=report,
@@ -209,7 +208,7 @@ def _run(
             target=plan.target,
             folds=plan.folds,
         )
-        upload(Path(tmp), location)
+        upload(tmp, location)
     attrs = {**outcome.attrs, "artifacts": location, **where, "precision": precision}
     attrs.update(learn["attrs"])
     return {FINAL: True, **outcome.values, ATTRS: json.dumps(attrs)}
