@@ -51,6 +51,7 @@ def run_trial(
     init_state: dict[str, torch.Tensor] | None = None,
     target: str = "onnx",
     folds: int = 0,
+    fold_seed: int | None = None,
 ) -> TrialOutcome:
     """Train, compress and measure one config; writes ARTIFACT and WEIGHTS into `out_dir`.
 
@@ -63,7 +64,11 @@ def run_trial(
     folds: k > 1 scores the config by k-fold cross-validation (see autonn.data._folds): the
         metric is the mean of k models' scores, each compressed and run in the target's runtime
         on the fold it did not see; the shipped model then trains on every training row.
+    fold_seed: seeds the folds' rows (default `seed`). A search passes its own seed, so that all
+        its trials are scored on the same folds and differ by their configs, not by the luck of
+        their rows (as scikit-learn's searches do; measured in docs/benchmarks.md, small data).
     """
+    from autonn.data._folds import fold_rows
     from autonn.space._models import count_parameters
     from autonn.train import Distillation, seed_everything
 
@@ -81,7 +86,8 @@ def run_trial(
     if distill:
         fit["distill"] = Distillation(teacher, c.distill_alpha, c.distill_temperature, data.task)
     if folds > 1:
-        model, found = _ship_after_folds(config, data, folds, epochs, seed, fit, report, init_state)
+        rows = fold_rows(data, folds, seed if fold_seed is None else fold_seed)
+        model, found = _ship_after_folds(config, data, rows, epochs, seed, fit, report, init_state)
         found["cv"] = _score_folds(config, data, found, fit, target, metric, seed)
     else:
         model, found = _ship(config, data, epochs, seed, fit, report, init_state)
@@ -136,17 +142,17 @@ def _ship(config, data: Dataset, epochs, seed, fit, report, init_state) -> tuple
     return model, {**found, **compressed}
 
 
-def _ship_after_folds(config, data, folds, epochs, seed, fit, report, init_state):
+def _ship_after_folds(config, data, rows, epochs, seed, fit, report, init_state):
     """Train k fold models in lockstep, reporting their mean each epoch; the epoch where the mean
     was best is the chosen one. The shipped model then trains on every training row (`pooled`)
     for that many epochs and keeps its last weights: no rows are left to pick an epoch by."""
-    from autonn.data._folds import fold, fold_rows, pooled
+    from autonn.data._folds import fold, pooled
     from autonn.space._models import count_parameters
     from autonn.train import best_epoch
 
     whole = pooled(data)
     # Each fold's rows are gathered once: training reads them, then scoring (_score_folds).
-    splits = [(fold(whole, tr, va), tr) for tr, va in fold_rows(data, folds, seed)]
+    splits = [(fold(whole, tr, va), tr) for tr, va in rows]
     started = time.perf_counter()
     fold_models, curve = _train_folds(config, whole, splits, epochs, seed, fit, report, init_state)
     chosen = best_epoch(curve, fit["metric"])

@@ -90,6 +90,21 @@ def test_a_k_fold_trial_compresses_each_fold_as_it_compresses_the_shipped_model(
     assert outcome.values["accuracy"] == pytest.approx(np.mean(a["accuracy_folds"]))
 
 
+def test_trials_of_one_search_are_scored_on_the_same_folds(iris, tmp_path, monkeypatch):
+    from autonn.data import _folds
+
+    seeds: list[int] = []
+    real = _folds.fold_rows
+    monkeypatch.setattr(
+        _folds, "fold_rows", lambda data, k, seed: seeds.append(seed) or real(data, k, seed)
+    )
+    for trial_seed in (3, 4):  # two trials of a search seeded 7, as the trainable runs them
+        out = tmp_path / str(trial_seed)
+        run_trial(_config(), iris, seed=trial_seed, max_epochs=1, out_dir=out, folds=2, fold_seed=7)
+    run_trial(_config(), iris, seed=5, max_epochs=1, out_dir=tmp_path / "5", folds=2)
+    assert seeds == [7, 7, 5]  # without a search's seed, the trial's own
+
+
 def test_one_split_trials_keep_their_old_record(iris, tmp_path):
     outcome = run_trial(_config(), iris, seed=0, max_epochs=2, out_dir=tmp_path)
     assert "folds" not in outcome.attrs and "accuracy_std" not in outcome.attrs

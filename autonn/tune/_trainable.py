@@ -207,6 +207,7 @@ def _run(
             init_state=learn.get("init_state"),
             target=plan.target,
             folds=plan.folds,
+            fold_seed=plan.seed,  # the search's: every trial is scored on the same folds
         )
         upload(tmp, location)
     attrs = {**outcome.attrs, "artifacts": location, **where, "precision": precision}
