@@ -75,13 +75,17 @@ def is_transient(exc: BaseException) -> bool:
 
 def _sqlite_mistake(orig) -> bool:
     """SQLite raises OperationalError for wrong SQL and a missing table too: those are not
-    worth five minutes of retries. A locked or busy file, or one it cannot open, is."""
+    worth five minutes of retries. A locked or busy file, or one it cannot open, is; so is a full
+    disk, as PostgreSQL's DiskFull is: space may come back, else the search stops as for an
+    outage, with what finished stored, instead of retraining each trial it cannot store."""
     import sqlite3
 
     if not isinstance(orig, sqlite3.OperationalError):
         return False
     message = str(orig).lower()
-    return not any(word in message for word in ("locked", "busy", "unable to open", "disk i/o"))
+    return not any(
+        word in message for word in ("locked", "busy", "unable to open", "disk i/o", "is full")
+    )
 
 
 def _is_psycopg_operational(exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ import sqlite3
 
 import optuna
 import pytest
+import sqlalchemy
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from autonn._durations import duration_text
@@ -137,6 +138,17 @@ def test_an_error_that_is_not_the_connection_is_raised_at_once(flaky, time_):
     wrapped = optuna.exceptions.StorageInternalError("commit failed")
     wrapped.__cause__ = dropped()
     assert is_transient(wrapped)  # how Optuna raises it
+
+
+def test_a_full_sqlite_database_is_waited_out_as_an_outage_is(tmp_path):
+    # Otherwise each trial it cannot store would be retrained by Tune as if its worker had died.
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path}/full.db")
+    with pytest.raises(OperationalError, match="database or disk is full") as full:
+        with engine.begin() as db:
+            db.exec_driver_sql("CREATE TABLE t (x TEXT)")
+            db.exec_driver_sql("PRAGMA max_page_count = 3")  # SQLite's own full-disk error
+            db.exec_driver_sql("INSERT INTO t VALUES (?)", ("x" * 100_000,))
+    assert is_transient(full.value)
 
 
 def test_a_tell_that_committed_before_the_connection_dropped_is_not_told_twice(flaky, time_):
