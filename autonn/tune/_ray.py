@@ -57,11 +57,7 @@ def connect(run: RunConfig) -> None:
         # Ray retries a GCS that answers but refuses (a missing token) for about 20 s; it is up,
         # so a shorter wait loses nothing and keeps the error within seconds.
         os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(GCS_WAIT_SECONDS))
-    quiet = not run.debug
-    if quiet:
-        # Tune logs a traceback for each lost worker, and warns of the per-trial result files
-        # autonn turned off; autonn logs one line of its own for each. --debug shows Tune's.
-        logging.getLogger("ray.tune").setLevel(logging.CRITICAL)
+    quiet = not run.debug  # Tune's own logger is quiet for the run only (_run.tune_environment)
     with _stderr_captured(enabled=quiet) as captured:
         try:
             ray.init(

@@ -141,7 +141,8 @@ def _run_held(name, config, run, space, data, study, *, done: int, resume: bool,
         display_url(run.storage),
     )
     started = time.perf_counter()
-    _tune(name, config, run, space, data, study, todo=todo, done=done, **sources)
+    with tune_environment(quiet=not run.debug):
+        _tune(name, config, run, space, data, study, todo=todo, done=done, **sources)
     logger.info("search %s finished in %.1fs", name, time.perf_counter() - started)
 
 
@@ -311,8 +312,7 @@ def _tune(
     )
     terminated = sigterms()
     try:
-        with tune_environment():
-            tuner.fit()
+        tuner.fit()
     finally:
         searcher.fail_unfinished(INTERRUPTED)
     finished = sum(searcher.finished.values())  # trials closed by fail_unfinished are not in it
@@ -324,14 +324,22 @@ def _tune(
 
 
 @contextlib.contextmanager
-def tune_environment() -> Iterator[None]:
-    """Tune's settings for autonn's run (`TUNE_ENVIRONMENT`), where the user has not set them, for
-    the run only: the calling process's environment is as it was afterwards."""
+def tune_environment(quiet: bool = True) -> Iterator[None]:
+    """Tune's settings for autonn's run (`TUNE_ENVIRONMENT`, where the user has not set them) and,
+    when quiet, Tune's logger silenced, for the run only: a Python caller's process is as it was
+    afterwards. Quiet because Tune logs a traceback for each lost worker and warns of the
+    per-trial result files autonn turned off; autonn logs one line of its own for each, and
+    --debug shows Tune's."""
     added = {k: v for k, v in TUNE_ENVIRONMENT.items() if k not in os.environ}
     os.environ.update(added)
+    tune_log = logging.getLogger("ray.tune")
+    level = tune_log.level
+    if quiet:
+        tune_log.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
+        tune_log.setLevel(level)
         for name in added:
             os.environ.pop(name, None)
 

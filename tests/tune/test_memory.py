@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -39,3 +40,15 @@ def test_tunes_settings_hold_for_the_run_only_and_never_override_the_users(monke
         assert os.environ["RAY_AIR_NEW_OUTPUT"] == "1"
     assert os.environ["RAY_AIR_NEW_OUTPUT"] == "1"
     assert not set(TUNE_ENVIRONMENT) - {"RAY_AIR_NEW_OUTPUT"} & set(os.environ)
+
+
+def test_tunes_logger_is_quiet_for_the_run_only_and_not_under_debug():
+    from autonn.tune._run import tune_environment
+
+    tune_log = logging.getLogger("ray.tune")
+    before = tune_log.level
+    with tune_environment(quiet=True):
+        assert tune_log.level == logging.CRITICAL  # a lost worker's traceback stays out
+    assert tune_log.level == before
+    with tune_environment(quiet=False):  # --debug
+        assert tune_log.level == before

@@ -162,9 +162,11 @@ def test_latency_can_be_a_third_objective(tmp_path):
         assert t.values["latency_ms"] == t.attrs["latency_ms"] > 0
 
 
-def test_the_search_leaves_the_calling_processs_environment_as_it_was(digits_search):
+def test_the_search_leaves_the_calling_processs_environment_and_logging_as_they_were(digits_search):
+    import logging
     import os
 
     from autonn.tune._run import TUNE_ENVIRONMENT
 
     assert not set(TUNE_ENVIRONMENT) & set(os.environ)  # none set before the search either
+    assert logging.getLogger("ray.tune").level != logging.CRITICAL  # quiet during the run only
