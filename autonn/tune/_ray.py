@@ -11,7 +11,7 @@ Ray's own behaviour that this works around, as measured with Ray 2.60:
   a small reaper process kills what the driver started once the driver is gone.
 - `ray.init` installs a SIGTERM handler that calls sys.exit mid-search: the driver then aborted
   (exit 134, a C++ stack dump) when Slurm or Kubernetes preempted it. autonn replaces it, so that
-  SIGTERM stops a search as Ctrl-C does (see `stop_on_sigterm`).
+  SIGTERM stops a search as Ctrl-C does while it runs (see `sigterm_stops_search`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ def connect(run: RunConfig) -> None:
             )
         except ConnectionError as exc:
             raise UsageError(_connection_error(run.address, str(exc), captured())) from exc
-    stop_on_sigterm()  # after ray.init, which installs a handler of its own
     if run.address is None:
         start_reaper(os.getpid())
 
@@ -83,13 +82,23 @@ def sigterms() -> int:
     return len(_sigterms)
 
 
-def stop_on_sigterm() -> None:
-    """From now on SIGTERM does what Ctrl-C does: inside Tune's loop, Tune's own SIGINT handler
-    stops the trials and `fit` returns (autonn stores what finished, closes what ran, raises
-    SearchInterrupted); elsewhere it raises Terminated, a KeyboardInterrupt. Only the main
-    thread may set a handler; elsewhere Ray's stays."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+@contextlib.contextmanager
+def sigterm_stops_search() -> Iterator[None]:
+    """While a search runs, SIGTERM does what Ctrl-C does: inside Tune's loop, Tune's own SIGINT
+    handler stops the trials and `fit` returns (autonn stores what finished, closes what ran,
+    raises SearchInterrupted); elsewhere it raises Terminated, a KeyboardInterrupt. Afterwards
+    the handler that was there (Ray's, after ray.init) is back, so a Python process that ran a
+    search ends on SIGTERM as it did before. Only the main thread may set a handler; elsewhere
+    Ray's stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        # None: the handler before was not set from Python; the default is the closest to it.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
 
 
 def _on_sigterm(signum: int, frame) -> None:

@@ -32,7 +32,7 @@ from autonn.target import get_target
 from autonn.transfer import ModelSource, front_params, load_matching, resolve_source, source_state
 from autonn.transfer._source import check_teacher
 from autonn.tune._config import RunConfig, SearchConfig
-from autonn.tune._ray import connect, sigterms
+from autonn.tune._ray import connect, sigterm_stops_search, sigterms
 from autonn.tune._study import (
     INTERRUPTED,
     create_study,
@@ -86,15 +86,16 @@ def search(
     name = config.name or default_name(config)
     sources = _sources(config, run, name, data, model)
     connect(run)  # before anything is written: a wrong address or token leaves no empty search
-    data, sources["shipped"] = _ship(data)
-    if resume:
-        study, lease, done = resume_study(name, config, run, space, data, force=force)
-    else:
-        (study, lease), done = create_study(name, config, run, space, data), 0
-    try:
-        _run_held(name, config, run, space, data, study, done=done, resume=resume, **sources)
-    finally:
-        _release(lease)
+    with sigterm_stops_search():
+        data, sources["shipped"] = _ship(data)
+        if resume:
+            study, lease, done = resume_study(name, config, run, space, data, force=force)
+        else:
+            (study, lease), done = create_study(name, config, run, space, data), 0
+        try:
+            _run_held(name, config, run, space, data, study, done=done, resume=resume, **sources)
+        finally:
+            _release(lease)
     return load_search(name, run.storage)
 
 

@@ -117,21 +117,28 @@ def test_three_upload_failures_in_a_row_stop_the_search_and_one_success_resets_t
     assert "add --resume --name s" in rule.message("s", 4, 9)
 
 
-def test_sigterm_does_what_ctrl_c_does():
-    from autonn.tune._ray import sigterms, stop_on_sigterm
+def test_sigterm_does_what_ctrl_c_does_while_a_search_runs_and_only_then():
+    from autonn.tune._ray import sigterm_stops_search, sigterms
 
     saved = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     seen = []
+
+    def callers_own(signum, frame):  # what a Python caller (or Ray) had before the search
+        seen.append("caller")
+
     try:
-        stop_on_sigterm()
-        signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))  # as in Tune's loop
-        before = sigterms()
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert seen == [signal.SIGINT] and sigterms() == before + 1
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # outside Tune's loop
-        with pytest.raises(Terminated) as caught:
+        signal.signal(signal.SIGTERM, callers_own)
+        with sigterm_stops_search():
+            signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))  # Tune's loop
+            before = sigterms()
             os.kill(os.getpid(), signal.SIGTERM)
-        assert isinstance(caught.value, KeyboardInterrupt) and caught.value.exit_code == 143
+            assert seen == [signal.SIGINT] and sigterms() == before + 1
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # outside Tune's loop
+            with pytest.raises(Terminated) as caught:
+                os.kill(os.getpid(), signal.SIGTERM)
+            assert isinstance(caught.value, KeyboardInterrupt) and caught.value.exit_code == 143
+        os.kill(os.getpid(), signal.SIGTERM)  # the search is over: the caller's handler again
+        assert seen == [signal.SIGINT, "caller"]
     finally:
         signal.signal(signal.SIGTERM, saved[0])
         signal.signal(signal.SIGINT, saved[1])
