@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from autonn._environ import environ_defaults
 from autonn.errors import Terminated, UsageError
 from autonn.tune._config import RunConfig
 
@@ -49,16 +50,17 @@ def connect(run: RunConfig) -> None:
 
     if ray.is_initialized():
         return
+    wait = {}
     if run.address is None:
         logger.info("starting Ray")
     else:
         logger.info("joining Ray at %s", run.address)
         check_reachable(run.address)
         # Ray retries a GCS that answers but refuses (a missing token) for about 20 s; it is up,
-        # so a shorter wait loses nothing and keeps the error within seconds.
-        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(GCS_WAIT_SECONDS))
+        # so a shorter wait loses nothing and keeps the error within seconds. Read by ray.init.
+        wait = {"RAY_gcs_server_port_wait_time_s": str(GCS_WAIT_SECONDS)}
     quiet = not run.debug  # Tune's own logger is quiet for the run only (_run.tune_environment)
-    with _stderr_captured(enabled=quiet) as captured:
+    with environ_defaults(wait), _stderr_captured(enabled=quiet) as captured:
         try:
             ray.init(
                 address=run.address or "local",

@@ -6,13 +6,13 @@ import contextlib
 import dataclasses
 import logging
 import math
-import os
 import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from autonn._environ import environ_defaults
 from autonn.data import Dataset, load_dataset
 from autonn.data._folds import default_folds
 from autonn.errors import SearchInterrupted, UsageError
@@ -331,18 +331,15 @@ def tune_environment(quiet: bool = True) -> Iterator[None]:
     afterwards. Quiet because Tune logs a traceback for each lost worker and warns of the
     per-trial result files autonn turned off; autonn logs one line of its own for each, and
     --debug shows Tune's."""
-    added = {k: v for k, v in TUNE_ENVIRONMENT.items() if k not in os.environ}
-    os.environ.update(added)
     tune_log = logging.getLogger("ray.tune")
     level = tune_log.level
     if quiet:
         tune_log.setLevel(logging.CRITICAL)
     try:
-        yield
+        with environ_defaults(TUNE_ENVIRONMENT):
+            yield
     finally:
         tune_log.setLevel(level)
-        for name in added:
-            os.environ.pop(name, None)
 
 
 def _release(lease) -> None:
