@@ -22,9 +22,8 @@ def test_only_folders_of_ended_processes_on_this_machine_are_swept(tmp_path):
     mine = _scratch._owned_prefix
     dead = tmp_path / f"{mine(_ended_pid())}abc"
     alive = tmp_path / f"{mine(os.getpid())}def"
-    elsewhere = (
-        tmp_path / f"{PREFIX}otherhost-{_ended_pid()}-ghi"
-    )  # another host's, on a shared /tmp
+    # Another host's, on a /tmp shared between machines.
+    elsewhere = tmp_path / f"{PREFIX}otherhost-{_ended_pid()}-ghi"
     unrelated = tmp_path / "autonn-size-xyz"
     for folder in (dead, alive, elsewhere, unrelated):
         folder.mkdir()
