@@ -74,7 +74,7 @@ def held_on_outage(method):
         try:
             return method(*args, **kwargs)
         except Exception as exc:
-            if not _gave_up(exc):
+            if not gave_up(exc):
                 raise
             logger.debug("%s: %s", method.__name__, exc)
             return None
@@ -82,7 +82,7 @@ def held_on_outage(method):
     return held
 
 
-def _gave_up(exc: BaseException | None) -> bool:
+def gave_up(exc: BaseException | None) -> bool:
     """Whether `exc` is the storage giving up, or caused by it: the space's own code, which
     suggest runs, reports what it raised as a UsageError (autonn.space)."""
     while exc is not None:

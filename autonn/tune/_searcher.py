@@ -17,7 +17,7 @@ from autonn.task import METRICS
 from autonn.transfer import ModelSource
 from autonn.transfer._source import best_trial_source
 from autonn.tune._failures import RetryLog
-from autonn.tune._outage import held_on_outage
+from autonn.tune._outage import gave_up, held_on_outage
 from autonn.tune._protocol import (
     ATTRS,
     CURVE,
@@ -96,7 +96,14 @@ class AutonnSearcher(Searcher):
         trial = self._open.get(trial_id)  # taken out once stored (held_on_outage)
         if trial is None:  # told already, or never asked here
             return
-        result = result or {}
+        try:
+            self._store(trial_id, trial, result or {}, error)
+        except Exception as exc:
+            if gave_up(exc):
+                raise  # held_on_outage's: the trial stays open
+            self._fail_unstored(trial_id, trial, exc)
+
+    def _store(self, trial_id: str, trial: optuna.Trial, result: dict, error: bool) -> None:
         attrs = json.loads(result.get(ATTRS, "{}"))
         attrs.update(ray_trial_id=trial_id, node=result.get("hostname"))
         retries = self._retries.retries.get(trial_id, 0)
@@ -138,6 +145,23 @@ class AutonnSearcher(Searcher):
         del self._open[trial_id]
         self.finished[state.name] = self.finished.get(state.name, 0) + 1
         self._log(trial.number, state, values, attrs)
+
+    def _fail_unstored(self, trial_id: str, trial: optuna.Trial, exc: Exception) -> None:
+        """A finished trial whose result autonn failed to store, by a bug and not an outage,
+        ends as FAIL with the reason. Raised into Tune, the error would have Tune train the
+        trial again (up to --max-failures times) only to meet the same error each time."""
+        logger.error("trial %d: its result could not be stored", trial.number, exc_info=exc)
+        if trial_id not in self._open:
+            return  # the error came after the trial was stored, which stands
+        reason = (
+            f"autonn could not store its result ({type(exc).__name__}: {exc}); this is a bug "
+            "in autonn: please report it with the traceback logged before this line"
+        )
+        trial.set_user_attr("fail_reason", reason)
+        self.study.tell(trial, state=TrialState.FAIL)
+        del self._open[trial_id]
+        self.finished["FAIL"] = self.finished.get("FAIL", 0) + 1
+        self._log(trial.number, TrialState.FAIL, None, {"fail_reason": reason})
 
     @held_on_outage  # the database is still away: --resume closes the rest
     def fail_unfinished(self, reason: str) -> None:

@@ -80,6 +80,37 @@ def test_a_failed_trial_keeps_its_reason_and_the_search_goes_on(searcher):
     assert searcher.finished == {"FAIL": 2}
 
 
+def test_a_result_it_cannot_store_fails_the_trial_once_with_the_reason(
+    searcher, caplog, monkeypatch
+):
+    # Raised into Tune, the error would have Tune train the trial again only to meet it again.
+    monkeypatch.setattr(logging.getLogger("autonn"), "propagate", True)  # the CLI turns it off
+    searcher.suggest("a")
+    with caplog.at_level(logging.ERROR, logger="autonn.tune"):
+        searcher.on_trial_complete("a", {FINAL: True, "accuracy": 0.9, ATTRS: "{not json"})
+    trial = _trial(searcher, 0)
+    assert trial.state == optuna.trial.TrialState.FAIL
+    reason = trial.user_attrs["fail_reason"]
+    assert reason.startswith("autonn could not store its result (JSONDecodeError: ")
+    assert "a bug in autonn" in reason
+    assert caplog.records[0].exc_info is not None  # the traceback, for the report
+    assert searcher.finished == {"FAIL": 1}
+    searcher.on_trial_complete("a", None, error=True)  # Tune's later word on it changes nothing
+    assert _trial(searcher, 0).user_attrs["fail_reason"] == reason
+
+
+def test_an_error_after_a_trial_is_stored_leaves_it_as_stored(searcher, monkeypatch):
+    def broken_log(*args):
+        raise RuntimeError("the log line failed")
+
+    monkeypatch.setattr(searcher, "_log", broken_log)
+    searcher.suggest("a")
+    searcher.on_trial_complete("a", {FINAL: True, "accuracy": 0.91, "size_bytes": 1234.0})
+    trial = _trial(searcher, 0)
+    assert trial.state == optuna.trial.TrialState.COMPLETE and trial.values == [0.91, 1234.0]
+    assert "fail_reason" not in trial.user_attrs
+
+
 def test_interrupted_trials_do_not_stay_running(searcher):
     searcher.suggest("a")
     searcher.fail_unfinished("stopped")
