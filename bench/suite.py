@@ -4,7 +4,9 @@ Runs the README's test command (`python -m pytest -q`, in this process) and read
 test, the whole machine's busy CPU time from /proc/stat: pytest itself, the Ray workers it
 starts, the subprocess searches, PostgreSQL and the browser, all counted, wherever they run on
 this machine. No way of running the tests side by side (pytest-xdist, one Ray for all) can beat
-busy core-seconds / cores: that is the suite's floor here, whatever the scheduling.
+busy core-seconds / cores: that is the suite's floor here, whatever the scheduling. It is a
+lower bound: side by side, the tests only add work (each pytest-xdist worker repeats the
+session's fixtures and starts a Ray of its own).
 
     python bench/suite.py [pytest arguments, e.g. -m "not integration"]
 
@@ -30,11 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def busy_core_seconds() -> float:
-    """Busy CPU time of every core so far (the first line of /proc/stat, without idle and
-    iowait), in seconds."""
+    """Busy CPU time of every core so far, in seconds: user, nice, system, irq and softirq from
+    the first line of /proc/stat. Not idle or iowait, not steal (another machine's work on this
+    host), not guest (already inside user)."""
     with open("/proc/stat") as f:
         ticks = [int(v) for v in f.readline().split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    return sum(ticks[i] for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuPerTest:
