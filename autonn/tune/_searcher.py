@@ -104,6 +104,7 @@ class AutonnSearcher(Searcher):
             self._fail_unstored(trial_id, trial, exc)
 
     def _store(self, trial_id: str, trial: optuna.Trial, result: dict, error: bool) -> None:
+        """Store the trial as what its last report says it was, then log its one line."""
         attrs = json.loads(result.get(ATTRS, "{}"))
         attrs.update(ray_trial_id=trial_id, node=result.get("hostname"))
         retries = self._retries.retries.get(trial_id, 0)
@@ -150,9 +151,10 @@ class AutonnSearcher(Searcher):
         """A finished trial whose result autonn failed to store, by a bug and not an outage,
         ends as FAIL with the reason. Raised into Tune, the error would have Tune train the
         trial again (up to --max-failures times) only to meet the same error each time."""
+        if trial_id not in self._open:  # the error came after the trial was stored, which stands
+            logger.error("trial %d: stored, then autonn failed", trial.number, exc_info=exc)
+            return
         logger.error("trial %d: its result could not be stored", trial.number, exc_info=exc)
-        if trial_id not in self._open:
-            return  # the error came after the trial was stored, which stands
         reason = (
             f"autonn could not store its result ({type(exc).__name__}: {exc}); this is a bug "
             "in autonn: please report it with the traceback logged before this line"
